@@ -1,0 +1,72 @@
+"""The HTTP application: ``create_app(settings)`` mounts every router and the error mapping."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from forewarn import __version__
+from forewarn.api.errors import install_error_handlers
+from forewarn.api.limits import BodySizeLimit
+from forewarn.catalogue.routes import router as catalogue_router
+from forewarn.config import Settings
+from forewarn.db import make_engine, make_session_factory
+from forewarn.ingest.directory import DirectoryCache
+from forewarn.migrate import upgrade
+from forewarn.readings.routes import router as readings_router
+
+API = "/api/v1"
+
+
+def _health_router() -> APIRouter:
+    router = APIRouter(tags=["platform"])
+
+    @router.get("/health")
+    def health() -> dict[str, str]:
+        """Liveness: ``{"status": "ok"}``."""
+        return {"status": "ok"}
+
+    return router
+
+
+def create_app(settings: Settings, *, migrate: bool = True, **state: Any) -> FastAPI:
+    """Build the app for `settings`; extra keyword arguments are set on ``app.state``."""
+    engine = make_engine(settings.effective_database_url)
+    if migrate:
+        upgrade(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for start in app.state.on_startup:
+            await start()
+        yield
+        for stop in reversed(app.state.on_shutdown):
+            await stop()
+        engine.dispose()
+
+    app = FastAPI(
+        title="forewarn",
+        version=__version__,
+        description="Public-safety risk monitoring, early warning and closed-loop risk governance.",
+        openapi_url=f"{API}/openapi.json",
+        docs_url=f"{API}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_session_factory(engine)
+    app.state.directory = DirectoryCache()
+    app.state.ingest_listeners: list[Callable[..., None]] = []
+    app.state.on_startup = []
+    app.state.on_shutdown = []
+    for key, value in state.items():
+        setattr(app.state, key, value)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    for router in (_health_router(), catalogue_router, readings_router):
+        app.include_router(router, prefix=API)
+    return app

@@ -1,0 +1,50 @@
+"""Request dependencies as ``Annotated`` aliases, so route signatures read like sentences."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.orm import Session
+
+from forewarn.config import Settings
+from forewarn.db import session_scope
+from forewarn.scope import ALL, Scope
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One unit of work per request: committed before the response is sent, else rolled back."""
+    with session_scope(request.app.state.sessions) as session:
+        yield session
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """The settings the app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+class PageParams:
+    """``limit`` (1..1000, default 100) and ``offset`` of a list endpoint."""
+
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=1000, description="Items per page (max 1000).")] = 100,
+        offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    ) -> None:
+        self.limit = limit
+        self.offset = offset
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+PageDep = Annotated[PageParams, Depends()]
+
+
+def get_scope(request: Request) -> Scope:
+    """The caller's scope (regions and fields they may see)."""
+    return ALL
+
+
+ScopeDep = Annotated[Scope, Depends(get_scope)]

@@ -1,0 +1,45 @@
+"""Shared vocabulary: warning levels and their standard mappings."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Level(IntEnum):
+    """The four warning levels, ordered by severity (``max()`` is the most severe)."""
+
+    BLUE = 1
+    YELLOW = 2
+    ORANGE = 3
+    RED = 4
+
+    @property
+    def roman(self) -> str:
+        """Chinese grading: IV blue, III yellow, II orange, I red."""
+        return {1: "IV", 2: "III", 3: "II", 4: "I"}[self.value]
+
+    @property
+    def label(self) -> str:
+        """Lower-case colour name used on the wire (``blue`` ... ``red``)."""
+        return self.name.lower()
+
+    @property
+    def cap_severity(self) -> str:
+        """CAP 1.2 severity: Minor, Moderate, Severe, Extreme."""
+        return {1: "Minor", 2: "Moderate", 3: "Severe", 4: "Extreme"}[self.value]
+
+    @classmethod
+    def parse(cls, value: str | int) -> Level:
+        """Accept ``red``, ``RED``, ``I``, ``IV``, or the rank 1..4."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            return cls(value)
+        text = str(value).strip()
+        by_roman = {"IV": cls.BLUE, "III": cls.YELLOW, "II": cls.ORANGE, "I": cls.RED}
+        if text.upper() in by_roman:
+            return by_roman[text.upper()]
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(
+                f"unknown level {value!r}; use blue/yellow/orange/red or IV/III/II/I"
+            ) from None

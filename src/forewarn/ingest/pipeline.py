@@ -1,0 +1,148 @@
+"""Ingest pipeline: validate records -> resolve series -> range-check -> store once -> report."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy.orm import Session
+
+from forewarn.ingest.directory import SeriesDirectory
+from forewarn.readings import service as store
+from forewarn.timeutil import parse_instant, to_ms
+
+
+class RecordRejected(ValueError):
+    """A record that cannot be stored; the message names the field and the reason."""
+
+
+@dataclass
+class Accepted:
+    """Validated readings as arrays, with the input positions they came from."""
+
+    index: list[int] = field(default_factory=list)
+    series: list[int] = field(default_factory=list)
+    times_ms: list[int] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+
+    def arrays(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+        """(series ids, epoch-ms times, values) as numpy arrays."""
+        return (
+            np.asarray(self.series, dtype=np.int64),
+            np.asarray(self.times_ms, dtype=np.int64),
+            np.asarray(self.values, dtype=np.float64),
+        )
+
+
+@dataclass
+class IngestResult:
+    """What happened to a batch: stored, already stored, rejected (by position)."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    readings: Accepted = field(default_factory=Accepted)
+
+    def summary(self) -> dict[str, Any]:
+        """The wire answer ``{"accepted", "duplicates", "rejected": [{"index", "error"}]}``."""
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise RecordRejected(f"value: not a number: {value[:40]!r}") from None
+        else:
+            raise RecordRejected("value: must be a number")
+    number = float(value)
+    if math.isnan(number):
+        raise RecordRejected("value: NaN is not a reading")
+    if math.isinf(number):
+        raise RecordRejected("value: infinite values are not readings")
+    return number
+
+
+def _series_id(record: Mapping[str, Any], directory: SeriesDirectory) -> int:
+    ref = record.get("series")
+    if ref is not None and ref != "":
+        try:
+            sid = int(ref)
+        except (TypeError, ValueError):
+            raise RecordRejected(f"series: not an id: {str(ref)[:40]!r}") from None
+        if isinstance(ref, bool) or (isinstance(ref, float) and not ref.is_integer()):
+            raise RecordRejected(f"series: not an id: {ref!r}")
+        if sid not in directory.by_id:
+            raise RecordRejected(f"series: unknown series {sid}")
+        return sid
+    site, indicator = record.get("site"), record.get("indicator")
+    if not site or not indicator:
+        raise RecordRejected("series: give `series` (an id) or both `site` and `indicator`")
+    sid_or_none = directory.by_codes.get((str(site), str(indicator)))
+    if sid_or_none is None:
+        raise RecordRejected(
+            f"series: no series for site {str(site)[:64]!r} and indicator {str(indicator)[:64]!r}"
+        )
+    return sid_or_none
+
+
+def validate_record(record: Any, directory: SeriesDirectory) -> tuple[int, int, float]:
+    """(series id, epoch ms, value) of one record, or RecordRejected naming the field."""
+    if not isinstance(record, Mapping):
+        raise RecordRejected("record: must be an object with series, time and value")
+    sid = _series_id(record, directory)
+    if "time" not in record:
+        raise RecordRejected("time: missing")
+    try:
+        time_ms = to_ms(parse_instant(record["time"]))
+    except (ValueError, OverflowError) as exc:
+        raise RecordRejected(f"time: {exc}") from None
+    if "value" not in record:
+        raise RecordRejected("value: missing")
+    value = _number(record["value"])
+    info = directory.by_id[sid]
+    if info.min_value is not None and value < info.min_value:
+        raise RecordRejected(
+            f"value: {value:g} is below the physical minimum {info.min_value:g} of {info.indicator}"
+        )
+    if info.max_value is not None and value > info.max_value:
+        raise RecordRejected(
+            f"value: {value:g} is above the physical maximum {info.max_value:g} of {info.indicator}"
+        )
+    return sid, time_ms, value
+
+
+def validate(
+    records: Iterable[Any], directory: SeriesDirectory, *, first_index: int = 0
+) -> IngestResult:
+    """Validate every record; the good ones are collected, the bad ones listed by position."""
+    result = IngestResult()
+    good = result.readings
+    for index, record in enumerate(records, start=first_index):
+        try:
+            sid, time_ms, value = validate_record(record, directory)
+        except RecordRejected as exc:
+            result.rejected.append({"index": index, "error": str(exc)})
+            continue
+        good.index.append(index)
+        good.series.append(sid)
+        good.times_ms.append(time_ms)
+        good.values.append(value)
+    return result
+
+
+def ingest(
+    session: Session, records: Iterable[Any], directory: SeriesDirectory, *, first_index: int = 0
+) -> IngestResult:
+    """Validate and store a batch; a (series, time) already stored counts as a duplicate."""
+    result = validate(records, directory, first_index=first_index)
+    series, times, values = result.readings.arrays()
+    result.accepted = store.insert(session, series, times, values)
+    result.duplicates = len(series) - result.accepted
+    return result

@@ -1,0 +1,69 @@
+"""Time helpers: everything inside is timezone-aware UTC; readings use epoch milliseconds."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
+_UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC (only entry points call this; decisions take `now`)."""
+    return datetime.now(UTC)
+
+
+def parse_instant(text: str) -> datetime:
+    """Parse ISO 8601 with an explicit offset; raise ValueError for naive or malformed times."""
+    if not isinstance(text, str):
+        raise ValueError("time must be an ISO 8601 string")
+    value = datetime.fromisoformat(text.strip())
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("time has no UTC offset (add Z or +08:00)")
+    return value.astimezone(UTC)
+
+
+def to_ms(value: datetime) -> int:
+    """Epoch milliseconds of an aware datetime."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime")
+    delta = value - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+def from_ms(ms: int) -> datetime:
+    """Aware UTC datetime of epoch milliseconds."""
+    return EPOCH + timedelta(milliseconds=int(ms))
+
+
+def parse_duration(text: str | int | float) -> float:
+    """Seconds in a duration such as ``90s``, ``5m``, ``1h30m``, ``7d`` (numbers are seconds)."""
+    if isinstance(text, bool):
+        raise ValueError("duration must be a string like 5m or a number of seconds")
+    if isinstance(text, int | float):
+        if text < 0:
+            raise ValueError("duration must not be negative")
+        return float(text)
+    raw = text.strip()
+    pos, total = 0, 0.0
+    for match in _DURATION.finditer(raw):
+        if match.start() != pos:
+            break
+        total += float(match.group(1)) * _UNIT_S[match.group(2)]
+        pos = match.end()
+    if pos != len(raw) or not raw:
+        raise ValueError(f"bad duration {text!r}; use e.g. 30s, 5m, 2h, 1d, 1h30m")
+    return total
+
+
+def format_duration(seconds: float) -> str:
+    """Shortest exact form of a duration in seconds (``3600`` -> ``1h``)."""
+    for unit in ("w", "d", "h", "m", "s"):
+        size = _UNIT_S[unit]
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
