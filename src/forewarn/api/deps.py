@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
+from forewarn.auth.permissions import Permission
+from forewarn.auth.principal import SYSTEM, Principal
 from forewarn.config import Settings
 from forewarn.db import session_scope
-from forewarn.scope import ALL, Scope
+from forewarn.errors import PermissionDenied
+from forewarn.scope import Scope
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -42,9 +45,32 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 PageDep = Annotated[PageParams, Depends()]
 
 
-def get_scope(request: Request) -> Scope:
+def current_principal(request: Request) -> Principal:
+    """The authenticated caller of this request (authentication: see forewarn.auth)."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    return principal if principal is not None else SYSTEM
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require(permission: Permission) -> Any:
+    """Dependency that lets the request through only if the caller holds `permission`."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if not principal.has(permission):
+            raise PermissionDenied(
+                f"permission {permission.value!r} required",
+                details={"permission": permission.value},
+            )
+        return principal
+
+    return Depends(check)
+
+
+def get_scope(principal: CurrentPrincipal) -> Scope:
     """The caller's scope (regions and fields they may see)."""
-    return ALL
+    return principal.scope
 
 
 ScopeDep = Annotated[Scope, Depends(get_scope)]

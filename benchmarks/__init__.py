@@ -1,0 +1,1 @@
+"""forewarn benchmarks: ``python -m benchmarks <name> [--json FILE]``."""
