@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import typer
 
+from forewarn.cli import catalogue, check, db, ingest, serve
+
 app = typer.Typer(
     name="forewarn",
     help="Public-safety risk monitoring, early warning and closed-loop risk governance.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode="rich",
 )
+
+app.add_typer(db.app, name="db")
+app.add_typer(catalogue.app, name="catalogue")
+app.add_typer(ingest.app, name="ingest")
+app.command("check")(check.check)
+app.command("serve")(serve.serve)

@@ -1,0 +1,56 @@
+"""Pieces shared by CLI commands: the `--data-dir` option, settings, a store session, output."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from forewarn.config import Settings
+from forewarn.db import make_engine, make_session_factory, session_scope
+from forewarn.migrate import upgrade
+from forewarn.yamlsource import ConfigInvalid
+
+console = Console()
+err_console = Console(stderr=True)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Data folder (default: FOREWARN_DATA_DIR or the user's data directory).",
+        file_okay=False,
+        show_default=False,
+    ),
+]
+
+
+def settings_for(data_dir: Path | None) -> Settings:
+    """Settings from the environment, with `--data-dir` taking precedence."""
+    return Settings(data_dir=data_dir) if data_dir is not None else Settings()
+
+
+@contextmanager
+def store_session(settings: Settings, *, migrate: bool = True) -> Iterator[Session]:
+    """A unit of work on the configured store (migrated first unless told not to)."""
+    engine = make_engine(settings.effective_database_url)
+    try:
+        if migrate:
+            upgrade(engine)
+        with session_scope(make_session_factory(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def fail_config(exc: ConfigInvalid) -> typer.Exit:
+    """Print every issue of a refused configuration; return the exit to raise."""
+    for issue in exc.issues:
+        err_console.print(f"[red]error[/red] {issue}", highlight=False, soft_wrap=True)
+    err_console.print(f"{len(exc.issues)} error(s); nothing was changed.")
+    return typer.Exit(code=1)

@@ -1,0 +1,25 @@
+"""``forewarn serve``: run the platform (HTTP API and the engine's clocked loop) in one process."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from forewarn.api.app import create_app
+from forewarn.cli.common import DataDir, console, settings_for
+
+
+def serve(
+    data_dir: DataDir = None,
+    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+) -> None:
+    """Serve the HTTP API on the configured store."""
+    settings = settings_for(data_dir)
+    updates = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = settings.model_copy(update=updates)
+    app = create_app(settings)
+    console.print(f"forewarn serving on http://{settings.host}:{settings.port}/")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
