@@ -1,6 +1,7 @@
 """Import every module that defines tables, so ``Base.metadata`` is complete (migrations, tests)."""
 
 from forewarn.catalogue import models as catalogue_models
+from forewarn.notify import models as notify_models
 from forewarn.readings import models as readings_models
 
-__all__ = ["catalogue_models", "readings_models"]
+__all__ = ["catalogue_models", "notify_models", "readings_models"]
