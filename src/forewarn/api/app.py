@@ -12,6 +12,7 @@ from forewarn import __version__
 from forewarn.api.errors import install_error_handlers
 from forewarn.api.limits import BodySizeLimit
 from forewarn.catalogue.routes import router as catalogue_router
+from forewarn.clock import WallClock
 from forewarn.config import Settings
 from forewarn.db import make_engine, make_session_factory
 from forewarn.ingest.directory import DirectoryCache
@@ -60,6 +61,7 @@ def create_app(settings: Settings, *, migrate: bool = True, **state: Any) -> Fas
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     app.state.directory = DirectoryCache()
+    app.state.clock = WallClock()
     app.state.ingest_listeners: list[Callable[..., None]] = []
     app.state.on_startup = []
     app.state.on_shutdown = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from forewarn.auth.permissions import Permission
 from forewarn.auth.principal import SYSTEM, Principal
+from forewarn.clock import Clock
 from forewarn.config import Settings
 from forewarn.db import session_scope
 from forewarn.errors import PermissionDenied
@@ -40,6 +42,13 @@ class PageParams:
         self.offset = offset
 
 
+def get_now(request: Request) -> datetime:
+    """The current time by the process's clock (simulated in the demo)."""
+    clock: Clock = request.app.state.clock
+    return clock.now()
+
+
+NowDep = Annotated[datetime, Depends(get_now)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 PageDep = Annotated[PageParams, Depends()]
