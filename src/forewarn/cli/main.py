@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from forewarn.cli import catalogue, check, db, ingest, serve
+from forewarn.cli import catalogue, check, db, demo, ingest, serve
 
 app = typer.Typer(
     name="forewarn",
@@ -19,3 +19,4 @@ app.add_typer(catalogue.app, name="catalogue")
 app.add_typer(ingest.app, name="ingest")
 app.command("check")(check.check)
 app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
