@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,6 +32,22 @@ class SeriesDirectory:
     revision: int
     by_id: dict[int, SeriesInfo] = field(default_factory=dict)
     by_codes: dict[tuple[str, str], int] = field(default_factory=dict)
+    low: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
+    high: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
+    known: NDArray[np.bool_] = field(default_factory=lambda: np.empty(0, dtype=bool))
+
+    def index_arrays(self) -> None:
+        """Build per-id arrays (physical range, existence) for vectorised checks."""
+        size = max(self.by_id, default=0) + 1
+        self.low = np.full(size, -np.inf)
+        self.high = np.full(size, np.inf)
+        self.known = np.zeros(size, dtype=bool)
+        for sid, info in self.by_id.items():
+            self.known[sid] = True
+            if info.min_value is not None:
+                self.low[sid] = info.min_value
+            if info.max_value is not None:
+                self.high[sid] = info.max_value
 
     @classmethod
     def build(cls, session: Session) -> SeriesDirectory:
@@ -43,6 +61,7 @@ class SeriesDirectory:
         for sid, site, ind, low, high in session.execute(query):
             directory.by_id[sid] = SeriesInfo(sid, site, ind, low, high)
             directory.by_codes[(site, ind)] = sid
+        directory.index_arrays()
         return directory
 
 

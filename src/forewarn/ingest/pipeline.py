@@ -146,3 +146,54 @@ def ingest(
     result.accepted = store.insert(session, series, times, values)
     result.duplicates = len(series) - result.accepted
     return result
+
+
+def check_arrays(
+    directory: SeriesDirectory,
+    series: NDArray[np.int64],
+    values: NDArray[np.float64],
+) -> NDArray[np.bool_]:
+    """Vectorised checks for generated or pre-parsed readings: known series, finite, in range."""
+    ids = np.clip(series, 0, directory.known.size - 1) if directory.known.size else series * 0
+    ok = (series >= 0) & (series < directory.known.size)
+    if directory.known.size:
+        ok &= directory.known[ids] & np.isfinite(values)
+        ok &= (values >= directory.low[ids]) & (values <= directory.high[ids])
+    return ok
+
+
+def ingest_arrays(
+    session: Session,
+    directory: SeriesDirectory,
+    series: NDArray[np.int64],
+    times_ms: NDArray[np.int64],
+    values: NDArray[np.float64],
+) -> IngestResult:
+    """Store readings given as arrays; rejected positions are reported like any bad record."""
+    ok = check_arrays(directory, series, values)
+    result = IngestResult()
+    for index in np.flatnonzero(~ok).tolist():
+        try:
+            validate_record(
+                {
+                    "series": int(series[index]),
+                    "time": "1970-01-01T00:00:00Z",
+                    "value": float(values[index]),
+                },
+                directory,
+            )
+            reason = "invalid reading"
+        except RecordRejected as exc:
+            reason = str(exc)
+        result.rejected.append({"index": index, "error": reason})
+    good = result.readings
+    keep = np.flatnonzero(ok)
+    good.index = keep.tolist()
+    good.series, good.times_ms, good.values = (
+        series[keep].tolist(),
+        times_ms[keep].tolist(),
+        values[keep].tolist(),
+    )
+    result.accepted = store.insert(session, series[keep], times_ms[keep], values[keep])
+    result.duplicates = int(keep.size) - result.accepted
+    return result
