@@ -59,6 +59,88 @@ class Settings(BaseSettings):
         description="Password shared by the demo's department users.",
     )
     log_level: str = Field(default="INFO", description="Logging level of the process.")
+    # Notification delivery (forewarn.notify; see docs/notifications.md).
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Default HMAC-SHA256 key signing webhook bodies (`X-Forewarn-Signature`); "
+        "unset: webhooks without their own secret are sent unsigned.",
+    )
+    webhook_secrets: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="Signing key per webhook URL, as a JSON object {url: secret}; "
+        "overrides `webhook_secret` for those URLs.",
+    )
+    dingtalk_secrets: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="DingTalk robot signing secrets (SEC...) per robot URL, as a JSON object.",
+    )
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for e-mail notifications; unset: no e-mail channel."
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP server port.")
+    smtp_from: str = Field(
+        default="forewarn@localhost", description="Sender address of notification e-mail."
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP login (unset: none).")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_starttls: bool = Field(default=False, description="Upgrade SMTP with STARTTLS.")
+    smtp_ssl: bool = Field(default=False, description="Connect to SMTP over TLS (port 465).")
+    notify_timeout_s: float = Field(
+        default=10.0, gt=0, description="Timeout of one webhook, robot or SMTP exchange, seconds."
+    )
+    delivery_max_attempts: int = Field(
+        default=10, ge=1, description="Attempts per notification before it is given up."
+    )
+    delivery_base_delay_s: float = Field(
+        default=30.0, gt=0, description="Wait after the first failed attempt; doubles each time."
+    )
+    delivery_max_delay_s: float = Field(
+        default=3600.0, gt=0, description="Longest wait between two attempts, seconds."
+    )
+    delivery_max_age_s: float = Field(
+        default=86_400.0,
+        gt=0,
+        description="Age after which an undelivered notification is given up.",
+    )
+    delivery_lease_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="How long a worker's claim on a notification lasts; an unfinished claim "
+        "(a crashed worker) becomes due again after it. Keep above batch x timeout.",
+    )
+    delivery_batch: int = Field(
+        default=50, ge=1, description="Most notifications one delivery run claims."
+    )
+    # Public warnings (forewarn.publish; see docs/cap.md).
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public address of this server, used in CAP `web` links and the Atom feed.",
+    )
+    cap_sender: str = Field(
+        default="forewarn@localhost",
+        description="CAP `sender`: globally unique id of the issuer (no spaces, commas, < or &).",
+    )
+    cap_sender_name: str = Field(
+        default="forewarn",
+        description="CAP `senderName` when the issuing department has no name to show.",
+    )
+    cap_identifier_prefix: str = Field(
+        default="forewarn",
+        description="Prefix of CAP identifiers `<prefix>.<warning id>.<n>` (no spaces or commas).",
+    )
+    cap_max_polygon_vertices: int = Field(
+        default=100, ge=4, description="Most vertices of one CAP polygon (boundaries simplified)."
+    )
+    cap_expires_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="If set, CAP `expires` = sent + this many seconds; unset: no `expires`.",
+    )
+    cap_cancel_retention_s: float = Field(
+        default=86_400.0,
+        ge=0,
+        description="How long a Cancel stays in the Atom feed after a warning is lifted, seconds.",
+    )
 
     @field_validator("data_dir", mode="after")
     @classmethod

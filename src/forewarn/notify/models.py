@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from forewarn.db import Base, UTCDateTime
 
-OUTBOX_STATUSES = ("pending", "delivered", "failed", "given_up")
+# "sending": claimed by a worker until `next_attempt_at` (the lease); due again after it.
+OUTBOX_STATUSES = ("pending", "sending", "delivered", "failed", "given_up")
 
 
 class Notification(Base):
@@ -36,3 +37,24 @@ class Notification(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InboxItem(Base):
+    """An in-app notification in a department's (or one user's) inbox; one per outbox key."""
+
+    __tablename__ = "inbox_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    notification_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notifications.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    warning_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    reason: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
