@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from forewarn.cli.common import DataDir, console, settings_for
@@ -12,7 +14,10 @@ app = typer.Typer(help="Manage the store's schema.", no_args_is_help=True)
 
 
 @app.command()
-def upgrade(data_dir: DataDir = None, revision: str = "head") -> None:
+def upgrade(
+    data_dir: DataDir = None,
+    revision: Annotated[str, typer.Option(help="Target revision (default: the newest).")] = "head",
+) -> None:
     """Create or migrate the store's tables to `revision` (default: the newest)."""
     settings = settings_for(data_dir)
     engine = make_engine(settings.effective_database_url)

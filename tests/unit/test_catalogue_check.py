@@ -1,0 +1,84 @@
+"""Catalogue files: schema and reference errors name file, line and field; good files pass."""
+
+from __future__ import annotations
+
+import pytest
+
+from forewarn.catalogue.check import check_catalogue, regions_in_order
+from forewarn.catalogue.schemas import CatalogueFile
+from forewarn.yamlsource import ConfigInvalid, parse_yaml, validate_model
+
+GOOD = """\
+fields:
+  - {code: natural_disaster, name: Natural disasters}
+regions:
+  - {code: "620100", name: Lanzhou, level: city, parent: "620000"}
+  - {code: "620000", name: Gansu, level: province}
+indicators:
+  - {code: level, name: Level, unit: m, kind: gauge, field: natural_disaster}
+sites:
+  - code: g1
+    name: Gauge
+    region: "620100"
+    field: natural_disaster
+    series: [{indicator: level, interval: 15m}]
+"""
+
+
+def _issues(text: str) -> list[str]:
+    doc = parse_yaml(text, "cat.yaml")
+    try:
+        cat = validate_model(doc, CatalogueFile)
+    except ConfigInvalid as exc:
+        return [str(i) for i in exc.issues]
+    return [str(i) for i in check_catalogue(doc, cat)]
+
+
+def test_good_file_has_no_issues_and_parents_load_first():
+    doc = parse_yaml(GOOD, "cat.yaml")
+    cat = validate_model(doc, CatalogueFile)
+    assert check_catalogue(doc, cat) == []
+    order = [cat.regions[i].code for i in regions_in_order(cat)]
+    assert order == ["620000", "620100"]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ('parent: "620000"', 'parent: "999999"'),
+            "cat.yaml:4: regions[0].parent: unknown region '999999'",
+        ),
+        (
+            ("level: city", "level: province"),
+            "cat.yaml:4: regions[0].level: a province cannot lie inside",
+        ),
+        (
+            ("field: natural_disaster}", "field: nope}"),
+            "cat.yaml:7: indicators[0].field: unknown field 'nope'",
+        ),
+        (
+            ("indicator: level", "indicator: stage"),
+            "cat.yaml:13: sites[0].series[0].indicator: unknown indicator 'stage'",
+        ),
+        (("interval: 15m", "interval: soon"), "cat.yaml:13: sites[0].series[0].interval"),
+        (("kind: gauge", "kind: gague"), "cat.yaml:7: indicators[0].kind"),
+        (
+            ("name: Gauge", "name: Gauge\n    colour: red"),
+            "cat.yaml:11: sites[0].colour: Extra inputs",
+        ),
+    ],
+)
+def test_each_error_names_file_line_and_field(change, expected):
+    text = GOOD.replace(*change)
+    issues = _issues(text)
+    assert any(i.startswith(expected) for i in issues), issues
+
+
+def test_duplicate_codes_and_yaml_syntax_are_reported():
+    dup = GOOD + '  - {code: g1, name: Again, region: "620100", field: natural_disaster}\n'
+    assert any("duplicate code 'g1'" in i and ":14:" in i for i in _issues(dup))
+    with pytest.raises(ConfigInvalid) as caught:
+        parse_yaml("regions: [\n  - {code: 1", "bad.yaml")
+    assert caught.value.issues[0].file == "bad.yaml"
+    assert "YAML syntax" in caught.value.issues[0].message
