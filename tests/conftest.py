@@ -4,9 +4,11 @@ FOREWARN_TEST_DATABASE_URL is set), emptied after each test, and an app bound to
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
+import argon2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
@@ -15,8 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import forewarn.model_registry  # noqa: F401
 from forewarn.api.app import create_app
+from forewarn.audit import listener as audit_listener
+from forewarn.auth import security
+from forewarn.auth.service import create_user
 from forewarn.config import Settings
-from forewarn.db import Base, make_engine, make_session_factory
+from forewarn.db import Base, make_engine, make_session_factory, session_scope
 from forewarn.migrate import upgrade
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -32,6 +37,13 @@ def _postgres_url(base: str, worker: str) -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _audit_and_cheap_hashes() -> None:
+    """Audit every session as the app does; hash passwords with Argon2's cheapest profile."""
+    audit_listener.install()
+    security.hasher = argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
 
 
 @pytest.fixture(scope="session")
@@ -102,11 +114,62 @@ def app(settings: Settings, db: Engine):
     return create_app(settings, migrate=False)
 
 
+def user_token(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    *,
+    username: str,
+    roles: list[str],
+    department: str | None = None,
+) -> str:
+    """Create a user and return a bearer token for it (no login round trip)."""
+    with session_scope(sessions) as s:
+        user = create_user(
+            s,
+            username=username,
+            password="correct horse battery staple",
+            roles=roles,
+            department=department,
+            now=datetime.now(UTC),
+        )
+        user_id, version = user.id, user.token_version
+    return security.issue_token(
+        security.secret_key(settings),
+        user_id=user_id,
+        version=version,
+        now=datetime.now(UTC),
+        ttl_s=3600,
+    ).token
+
+
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:
-    """An in-process HTTP client of the app."""
-    with TestClient(app, raise_server_exceptions=False) as c:
+def client(app, sessions, settings) -> Iterator[TestClient]:
+    """An in-process HTTP client of the app, authenticated as an administrator."""
+    token = user_token(sessions, settings, username="test-admin", roles=["administrator"])
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(app, raise_server_exceptions=False, headers=headers) as c:
         yield c
+
+
+@pytest.fixture
+def anon_client(app, client) -> TestClient:
+    """A client of the same app without credentials."""
+    return TestClient(app, raise_server_exceptions=False)
+
+
+@pytest.fixture
+def client_as(app, sessions, settings, client) -> Callable[..., TestClient]:
+    """Factory: ``client_as(role, department_code)`` is a client for a new user of that role."""
+    made: list[str] = []
+
+    def make(role: str, department: str | None = None, *, username: str | None = None):
+        name = username or f"{role}.{department or 'none'}.{len(made)}".lower()[:64]
+        made.append(name)
+        token = user_token(sessions, settings, username=name, roles=[role], department=department)
+        headers = {"Authorization": f"Bearer {token}"}
+        return TestClient(app, raise_server_exceptions=False, headers=headers)
+
+    return make
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,12 @@ from fastapi import APIRouter, FastAPI
 from forewarn import __version__
 from forewarn.api.errors import install_error_handlers
 from forewarn.api.limits import BodySizeLimit
+from forewarn.audit import listener as audit_listener
+from forewarn.audit.routes import router as audit_router
+from forewarn.auth.headers import SecurityHeaders
+from forewarn.auth.middleware import Authenticate
+from forewarn.auth.ratelimit import RateLimits
+from forewarn.auth.routes import router as auth_router
 from forewarn.catalogue.routes import router as catalogue_router
 from forewarn.clock import WallClock
 from forewarn.config import Settings
@@ -63,12 +69,16 @@ def create_app(settings: Settings, *, migrate: bool = True, **state: Any) -> Fas
     app.state.directory = DirectoryCache()
     app.state.clock = WallClock()
     app.state.ingest_listeners: list[Callable[..., None]] = []
+    app.state.rate_limits = RateLimits()
     app.state.on_startup = []
     app.state.on_shutdown = []
     for key, value in state.items():
         setattr(app.state, key, value)
     install_error_handlers(app)
+    audit_listener.install()
+    app.add_middleware(Authenticate)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for router in (_health_router(), catalogue_router, readings_router):
+    app.add_middleware(SecurityHeaders)
+    for router in (_health_router(), auth_router, audit_router, catalogue_router, readings_router):
         app.include_router(router, prefix=API)
     return app

@@ -7,20 +7,27 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
+from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from forewarn.auth.permissions import Permission
-from forewarn.auth.principal import SYSTEM, Principal
+from forewarn.auth.principal import Principal
 from forewarn.clock import Clock
 from forewarn.config import Settings
 from forewarn.db import session_scope
-from forewarn.errors import PermissionDenied
+from forewarn.errors import PermissionDenied, Unauthenticated
 from forewarn.scope import Scope
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One unit of work per request: committed before the response is sent, else rolled back."""
+    """One unit of work per request: committed before the response is sent, else rolled back.
+
+    The caller and its address go to ``session.info``, where the audit log finds them.
+    """
+    principal: Principal | None = getattr(request.state, "principal", None)
     with session_scope(request.app.state.sessions) as session:
+        session.info["actor"] = principal.actor if principal else "anonymous"
+        session.info["client"] = request.client.host if request.client else None
         yield session
 
 
@@ -48,16 +55,31 @@ def get_now(request: Request) -> datetime:
     return clock.now()
 
 
+def unauthenticated(message: str) -> Unauthenticated:
+    """A 401 error carrying the ``WWW-Authenticate: Bearer`` challenge."""
+    exc = Unauthenticated(message)
+    exc.headers = {"WWW-Authenticate": "Bearer"}  # type: ignore[attr-defined]
+    return exc
+
+
 NowDep = Annotated[datetime, Depends(get_now)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 PageDep = Annotated[PageParams, Depends()]
 
 
-def current_principal(request: Request) -> Principal:
-    """The authenticated caller of this request (authentication: see forewarn.auth)."""
+# Declares the bearer scheme in the OpenAPI document; the middleware does the checking.
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def current_principal(
+    request: Request, _token: Annotated[str | None, Depends(_bearer)] = None
+) -> Principal:
+    """The authenticated caller (set by ``forewarn.auth.middleware``); 401 when there is none."""
     principal: Principal | None = getattr(request.state, "principal", None)
-    return principal if principal is not None else SYSTEM
+    if principal is None:
+        raise unauthenticated("authentication required")
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
@@ -74,6 +96,17 @@ def require(permission: Permission) -> Any:
             )
         return principal
 
+    check.permission = permission.value  # type: ignore[attr-defined]  # read by the docs test
+    return Depends(check)
+
+
+def require_authenticated() -> Any:
+    """Dependency for endpoints open to every authenticated caller (e.g. ``/auth/me``)."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        return principal
+
+    check.permission = "authenticated"  # type: ignore[attr-defined]
     return Depends(check)
 
 
@@ -82,4 +115,10 @@ def get_scope(principal: CurrentPrincipal) -> Scope:
     return principal.scope
 
 
+def get_write_scope(principal: CurrentPrincipal) -> Scope:
+    """The scope the caller may act in: its own department's (shares are read-only)."""
+    return principal.acting_scope
+
+
 ScopeDep = Annotated[Scope, Depends(get_scope)]
+WriteScopeDep = Annotated[Scope, Depends(get_write_scope)]

@@ -1,4 +1,8 @@
-"""Permissions and the roles that grant them; each endpoint declares the permission it needs."""
+"""Permissions and the roles that grant them; each endpoint declares the permission it needs.
+
+Roles only say *what* a caller may do; *where* (regions and fields) is the caller's scope
+(``forewarn.scope``), applied by the services. ``docs/security.md`` has the table of roles.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +30,10 @@ class Permission(StrEnum):
     USERS_READ = "users:read"
     USERS_WRITE = "users:write"
     AUDIT_READ = "audit:read"
+    DEVICES_READ = "devices:read"
+    DEVICES_WRITE = "devices:write"
+    SHARES_READ = "shares:read"
+    SHARES_WRITE = "shares:write"
 
 
 P = Permission
@@ -60,3 +68,7 @@ def granted(roles: frozenset[str] | set[str]) -> frozenset[Permission]:
     for role in roles:
         out |= ROLES.get(role, frozenset())
     return frozenset(out)
+
+
+USER_ROLES = tuple(role for role in ROLES if role != "device")
+"""Roles a user may hold; ``device`` belongs to device keys only."""

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
-from forewarn.api.deps import PageDep, ScopeDep, SessionDep
+from forewarn.api.deps import PageDep, ScopeDep, SessionDep, require
 from forewarn.api.schemas import Page
+from forewarn.auth.permissions import Permission
 from forewarn.catalogue import service
 from forewarn.catalogue.models import Department, FieldDomain, Region, Series, Site
 from forewarn.catalogue.schemas import (
@@ -20,7 +21,7 @@ from forewarn.catalogue.schemas import (
     SiteRead,
 )
 
-router = APIRouter(tags=["catalogue"])
+router = APIRouter(tags=["catalogue"], dependencies=[require(Permission.CATALOGUE_READ)])
 
 Within = Annotated[str | None, Query(description="Region code: only objects in its subtree.")]
 

@@ -8,11 +8,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from forewarn.api.deps import ScopeDep, SessionDep, SettingsDep
+from forewarn.api.deps import ScopeDep, SessionDep, SettingsDep, require
+from forewarn.api.schemas import ErrorResponse
+from forewarn.auth.devices import ingest_as
+from forewarn.auth.permissions import Permission
+from forewarn.auth.principal import Principal
+from forewarn.auth.ratelimit import enforce
 from forewarn.catalogue import service as catalogue
 from forewarn.db import on_commit
 from forewarn.errors import InvalidInput, PayloadTooLarge
-from forewarn.ingest.pipeline import ingest
 from forewarn.readings import service as store
 from forewarn.readings.schemas import IngestSummary, Point, ReadingBatch, ReadingIn, SeriesReadings
 from forewarn.timeutil import from_ms, to_ms
@@ -25,19 +29,29 @@ MAX_POINTS_UNSAMPLED = 100_000
 @router.post(
     "/readings",
     response_model=IngestSummary,
+    responses={429: {"model": ErrorResponse, "description": "Too many ingest requests."}},
     openapi_extra={"x-reading-schema": ReadingIn.model_json_schema()},
 )
 def post_readings(
-    batch: ReadingBatch, request: Request, session: SessionDep, settings: SettingsDep
+    batch: ReadingBatch,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, require(Permission.READINGS_WRITE)],
 ) -> IngestSummary:
-    """Store good readings once each; report duplicates and rejected records by position."""
+    """Store good readings once each; report duplicates and rejected records by position.
+
+    A device key writes only its listed sites, a user only its own scope: other records are
+    rejected by position like any bad record.
+    """
+    enforce(request.app.state.rate_limits.ingest, principal.actor, "ingest")
     if len(batch.readings) > settings.max_batch_readings:
         raise PayloadTooLarge(
             f"batch of {len(batch.readings)} readings; at most {settings.max_batch_readings}",
             details={"limit": settings.max_batch_readings},
         )
     directory = request.app.state.directory.get(session)
-    result = ingest(session, batch.readings, directory)
+    result = ingest_as(session, principal, batch.readings, directory)
     for listener in request.app.state.ingest_listeners:
         on_commit(session, partial(listener, result.readings))
     return IngestSummary.model_validate(result.summary())
@@ -51,7 +65,11 @@ def _instant(value: datetime | None, name: str) -> int | None:
     return to_ms(value)
 
 
-@router.get("/series/{series_id}/readings", response_model=SeriesReadings)
+@router.get(
+    "/series/{series_id}/readings",
+    response_model=SeriesReadings,
+    dependencies=[require(Permission.READINGS_READ)],
+)
 def get_readings(
     series_id: int,
     session: SessionDep,
