@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +12,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
+from forewarn.audit import listener as audit_listener
 from forewarn.config import Settings
 from forewarn.db import make_engine, make_session_factory, session_scope
 from forewarn.migrate import upgrade
@@ -35,6 +37,14 @@ def settings_for(data_dir: Path | None) -> Settings:
     return Settings(data_dir=data_dir) if data_dir is not None else Settings()
 
 
+def cli_actor() -> str:
+    """How a command's changes are attributed in the audit log: ``cli:<OS user>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
+
+
 @contextmanager
 def store_session(settings: Settings, *, migrate: bool = True) -> Iterator[Session]:
     """A unit of work on the configured store (migrated first unless told not to)."""
@@ -42,7 +52,9 @@ def store_session(settings: Settings, *, migrate: bool = True) -> Iterator[Sessi
     try:
         if migrate:
             upgrade(engine)
+        audit_listener.install()
         with session_scope(make_session_factory(engine)) as session:
+            session.info["actor"] = cli_actor()
             yield session
     finally:
         engine.dispose()

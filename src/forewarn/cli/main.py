@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from forewarn.cli import catalogue, check, db, demo, ingest, serve
+from forewarn.cli import audit, catalogue, check, db, demo, devices, ingest, serve, users
 
 app = typer.Typer(
     name="forewarn",
@@ -20,3 +20,6 @@ app.add_typer(ingest.app, name="ingest")
 app.command("check")(check.check)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
+app.add_typer(users.app, name="users")
+app.add_typer(devices.app, name="device-keys")
+app.add_typer(audit.app, name="audit")
