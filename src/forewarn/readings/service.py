@@ -51,6 +51,11 @@ def insert(
         return 0
     if quality is None:
         quality = np.zeros(series_ids.size, dtype=np.int16)
+    # Key order makes B-tree writes local; the sort is stable, so the first of equal keys wins.
+    order = np.lexsort((times_ms, series_ids))
+    series_ids, times_ms, values, quality = (
+        series_ids[order], times_ms[order], values[order], quality[order]
+    )
     connection = session.connection()
     raw = connection.connection.driver_connection
     if connection.dialect.name == "sqlite":
