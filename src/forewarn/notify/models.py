@@ -43,6 +43,7 @@ class InboxItem(Base):
     """An in-app notification in a department's (or one user's) inbox; one per outbox key."""
 
     __tablename__ = "inbox_items"
+    __audit__ = False  # delivery bookkeeping, like the outbox itself
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)

@@ -1,7 +1,7 @@
 """Delivery outcomes on the warning's time line.
 
 Written (in the same transaction as the outbox row's new status): every delivery
-(``notification_sent``), the first failed attempt of a notification that will be retried and
+(``notification_delivered``), the first failed attempt of a notification that will be retried and
 every final failure (``notification_failed``, with ``final`` true when nothing more will be
 tried). Later retries of the same notification are not written, so a receiver that is down for
 hours adds two events per notification, not ten.
@@ -10,13 +10,15 @@ hours adds two events per notification, not ten.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from forewarn.notify.worker import DeliveryReport
+from forewarn.warnings.timeline import SYSTEM, record_event
 
-SENT = "notification_sent"
+DELIVERED = "notification_delivered"
 FAILED = "notification_failed"
 
 
@@ -45,7 +47,7 @@ def timeline_entry(report: DeliveryReport) -> TimelineEntry | None:
         "idempotency_key": message.idempotency_key,
     }
     if decision.status == "delivered":
-        return TimelineEntry(message.warning_id, SENT, detail)
+        return TimelineEntry(message.warning_id, DELIVERED, detail)
     detail["error"] = decision.error
     detail["final"] = decision.status != "pending"
     detail["status"] = decision.status
@@ -62,15 +64,13 @@ def record_delivery(session: Session, report: DeliveryReport) -> None:
     append_entry(session, entry, now=report.now)
 
 
-def append_entry(session: Session, entry: TimelineEntry, *, now: Any) -> None:
-    """Write `entry` through the warnings service."""
-    from forewarn.warnings import service
-
-    service.record_event(
+def append_entry(session: Session, entry: TimelineEntry, *, now: datetime) -> int:
+    """Write `entry` on its warning's time line (through the warnings domain); the event id."""
+    return record_event(
         session,
         warning_id=entry.warning_id,
         kind=entry.kind,
-        actor="system:notify",
-        detail=entry.detail,
-        now=now,
+        actor=SYSTEM,
+        time=now,
+        data=entry.detail,
     )
