@@ -5,5 +5,13 @@ from forewarn.auth import models as auth_models
 from forewarn.catalogue import models as catalogue_models
 from forewarn.notify import models as notify_models
 from forewarn.readings import models as readings_models
+from forewarn.warnings import models as warnings_models
 
-__all__ = ["audit_models", "auth_models", "catalogue_models", "notify_models", "readings_models"]
+__all__ = [
+    "audit_models",
+    "auth_models",
+    "catalogue_models",
+    "notify_models",
+    "readings_models",
+    "warnings_models",
+]

@@ -1,0 +1,67 @@
+"""The append-only time line of a warning: events are only ever inserted, never changed.
+
+Other domains (delivery, publishing) record what they did to a warning with `record_event`,
+e.g. ``kind="notification_delivered"`` or ``kind="cap_issued"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from forewarn.common import Level
+from forewarn.warnings.models import WarningEvent
+
+ENGINE = "engine"
+SYSTEM = "system"
+
+
+def event_row(
+    warning_id: int,
+    time: datetime,
+    kind: str,
+    actor: str,
+    *,
+    level: Level | int | None = None,
+    status: str | None = None,
+    rule: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One event as a row for `append_events`."""
+    return {
+        "warning_id": warning_id,
+        "time": time,
+        "kind": kind,
+        "actor": actor,
+        "level": int(level) if level is not None else None,
+        "status": status,
+        "rule": rule,
+        "data": data or {},
+    }
+
+
+def append_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert events in one round trip; their ids, in the order given."""
+    if not rows:
+        return []
+    stmt = insert(WarningEvent).returning(WarningEvent.id, sort_by_parameter_order=True)
+    return list(session.scalars(stmt, list(rows)))
+
+
+def record_event(
+    session: Session,
+    *,
+    warning_id: int,
+    kind: str,
+    actor: str,
+    time: datetime,
+    data: dict[str, Any] | None = None,
+    level: Level | int | None = None,
+) -> int:
+    """Append one event to a warning's time line (for other domains); its id."""
+    row = event_row(warning_id, time, kind, actor, level=level, data=data)
+    return append_events(session, [row])[0]
