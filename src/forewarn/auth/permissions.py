@@ -52,6 +52,7 @@ ROLES: dict[str, frozenset[Permission]] = {
             P.WARNINGS_PUBLISH_DRAFT,
             P.WARNINGS_PUBLISH_APPROVE,
             P.SILENCES_WRITE,
+            P.READINGS_WRITE,  # manual readings (a gauge read by eye), within its own scope
         }
     ),
     "responder": frozenset(_READ | {P.WARNINGS_ACK, P.WARNINGS_COMMENT}),

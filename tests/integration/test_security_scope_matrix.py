@@ -1,0 +1,326 @@
+"""The scope matrix: roles x departments (regions) x endpoints; nothing crosses a scope.
+
+Every endpoint is a row of ENDPOINTS: how to ask it what a caller sees (or may write), and
+the oracle that says what the caller should see, computed independently from the catalogue
+file (region tree, department fields, shares). Add a row when an endpoint lands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from forewarn.auth.permissions import granted
+from forewarn.auth.shares import create_share
+from forewarn.catalogue.models import Series
+from forewarn.db import session_scope
+from tests.factories import DATA, load_catalogue
+
+EXTRA = """
+departments:
+  - {code: hg-em, name: 红古区应急管理局, region: "620111", fields: [production_safety]}
+  - {code: gs-duty, name: 甘肃省政府总值班室, region: "620000"}
+sites:
+  - code: mine-chengguan-2
+    name: 城关二号矿
+    region: "620102"
+    field: production_safety
+    department: lz-em
+    series:
+      - {indicator: ch4, interval: 1m}
+  - code: cdc-honggu
+    name: 红古区疾控
+    region: "620111"
+    field: public_health
+    series:
+      - {indicator: cases, interval: 7d}
+"""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A principal of the matrix: role, department, and read shares (region, field)."""
+
+    name: str
+    role: str
+    department: str | None
+    shares: tuple[tuple[str | None, str | None], ...] = ()
+
+
+CALLERS = [
+    Caller("admin", "administrator", None),
+    Caller("province-duty", "duty_officer", "gs-em"),
+    Caller("province-desk-all-fields", "analyst", "gs-duty"),
+    Caller("city-duty", "duty_officer", "lz-em"),
+    Caller("county-duty", "duty_officer", "hg-em"),
+    Caller("county-inspector", "inspector", "hg-em"),
+    Caller("other-city-health", "viewer", "by-health"),
+    Caller("county-duty-shared", "duty_officer", "hg-em", (("620102", None),)),
+    Caller("city-duty-shared-field", "responder", "lz-em", ((None, "public_health"),)),
+]
+
+
+class World:
+    """The catalogue as plain data, read from the YAML files (independent of the services)."""
+
+    def __init__(self, tmp: Path) -> None:
+        docs = [yaml.safe_load((DATA / "catalogue.yaml").read_text("utf-8")), yaml.safe_load(EXTRA)]
+        self.parent = {r["code"]: r.get("parent") for r in docs[0]["regions"]}
+        self.depts = {d["code"]: d for doc in docs for d in doc.get("departments", [])}
+        self.sites = {s["code"]: s for doc in docs for s in doc["sites"]}
+        self.indicators = {i["code"]: i["field"] for i in docs[0]["indicators"]}
+        self.extra = tmp / "extra.yaml"
+        self.extra.write_text(EXTRA, "utf-8")
+        self.series: dict[int, str] = {}
+
+    def under(self, region: str, top: str) -> bool:
+        """Whether `region` is `top` or below it."""
+        node: str | None = region
+        while node is not None:
+            if node == top:
+                return True
+            node = self.parent[node]
+        return False
+
+    def grants(self, caller: Caller, *, write: bool = False) -> list[tuple[str, set[str] | None]]:
+        """(region, fields) rectangles the caller may read (or write); [] means nothing."""
+        if caller.role == "administrator":
+            return [("620000", None)]
+        dept = self.depts[caller.department]
+        fields = set(dept.get("fields") or []) or None
+        regions = [dept["region"]]
+        if not write:
+            regions += [r for r, _ in caller.shares if r]
+            if fields is not None:
+                fields |= {f for _, f in caller.shares if f}
+        return [(r, fields) for r in regions]
+
+    def sees(self, caller: Caller, region: str, field: str | None, *, write: bool = False) -> bool:
+        """The oracle: may the caller see (write) an object of `region` and `field`?"""
+        return any(
+            self.under(region, top) and (fields is None or field is None or field in fields)
+            for top, fields in self.grants(caller, write=write)
+        )
+
+    def visible_sites(self, caller: Caller, *, write: bool = False) -> set[str]:
+        """Codes of the sites the caller should see (write to)."""
+        return {
+            code
+            for code, site in self.sites.items()
+            if self.sees(caller, site["region"], site["field"], write=write)
+        }
+
+
+@pytest.fixture
+def world(sessions, tmp_path) -> World:
+    load_catalogue(sessions)
+    w = World(tmp_path)
+    load_catalogue(sessions, w.extra)
+    with sessions() as s:
+        w.series = {x.id: x.site.code for x in s.scalars(select(Series))}
+    return w
+
+
+@pytest.fixture
+def caller_client(client, client_as, sessions):
+    def make(caller: Caller):
+        if caller.role == "administrator":
+            return client
+        with session_scope(sessions) as s:
+            for region, field in caller.shares:
+                create_share(
+                    s,
+                    department=caller.department,
+                    region=region,
+                    field=field,
+                    now=datetime.now(UTC),
+                    created_by="test",
+                )
+        return client_as(caller.role, caller.department, username=caller.name)
+
+    return make
+
+
+def _items(answer) -> list[dict[str, Any]]:
+    if answer.status_code == 403:
+        raise Refused
+    assert answer.status_code == 200, answer.text
+    return answer.json()["items"]
+
+
+def _sites(c, w, **params) -> set[str]:
+    return {s["code"] for s in _items(c.get("/api/v1/sites", params=params | {"limit": 1000}))}
+
+
+# Each row: (name, ask the API -> set of keys, oracle -> expected set of keys, permission).
+# A caller without the row's permission must get 403 (and nothing may change).
+Row = tuple[str, Callable[[Any, World], set[Any]], Callable[[World, Caller], set[Any]], str]
+
+
+def _per_site_get(c, w: World) -> set[str]:
+    out = set()
+    for code in w.sites:
+        answer = c.get(f"/api/v1/sites/{code}")
+        assert answer.status_code in (200, 404), answer.text
+        if answer.status_code == 200:
+            out.add(code)
+    return out
+
+
+def _per_series(path: str) -> Callable[[Any, World], set[str]]:
+    def ask(c, w: World) -> set[str]:
+        out = set()
+        for sid, site in w.series.items():
+            answer = c.get(path.format(id=sid))
+            if answer.status_code == 403:
+                raise Refused
+            assert answer.status_code in (200, 404), answer.text
+            if answer.status_code == 200:
+                out.add(site)
+        return out
+
+    return ask
+
+
+class Refused(Exception):
+    """The endpoint answered 403."""
+
+
+def _ingest(c, w: World) -> set[str]:
+    """POST one reading per series; the sites whose reading was stored."""
+    ids = sorted(w.series)
+    records = [{"series": sid, "time": "2026-05-01T00:00:00Z", "value": 1} for sid in ids]
+    answer = c.post("/api/v1/readings", json={"readings": records})
+    if answer.status_code == 403:
+        assert answer.json()["error"]["code"] == "permission_denied"
+        raise Refused
+    assert answer.status_code == 200, answer.text
+    rejected = {r["index"] for r in answer.json()["rejected"]}
+    for r in answer.json()["rejected"]:
+        assert "not writable" in r["error"]
+    assert answer.json()["accepted"] == len(ids) - len(rejected)
+    return {w.series[sid] for i, sid in enumerate(ids) if i not in rejected}
+
+
+def _departments(c, w: World) -> set[str]:
+    return {d["code"] for d in _items(c.get("/api/v1/departments", params={"limit": 1000}))}
+
+
+def _departments_expected(w: World, caller: Caller) -> set[str]:
+    out = set()
+    unrestricted = any(f is None for _, f in w.grants(caller))
+    for code, dept in w.depts.items():
+        # A department listing no fields shows only to callers without a field restriction.
+        dept_fields = dept.get("fields") or ([None] if unrestricted else [])
+        if any(w.sees(caller, dept["region"], f) for f in dept_fields):
+            out.add(code)
+    return out
+
+
+def _indicators(c, w: World) -> set[str]:
+    return {i["code"] for i in _items(c.get("/api/v1/indicators"))}
+
+
+def _indicators_expected(w: World, caller: Caller) -> set[str]:
+    fields = set()
+    for _, f in w.grants(caller):
+        fields |= f if f is not None else set(w.indicators.values())
+    return {code for code, field in w.indicators.items() if field in fields}
+
+
+def _visible(w: World, p: Caller) -> set[str]:
+    return w.visible_sites(p)
+
+
+def _where(key: str, value: str) -> Callable[[World, Caller], set[str]]:
+    return lambda w, p: {s for s in w.visible_sites(p) if w.sites[s].get(key) == value}
+
+
+def _series_sites(c, w: World) -> set[str]:
+    return {s["site_code"] for s in _items(c.get("/api/v1/series"))}
+
+
+CAT, RR, RW = "catalogue:read", "readings:read", "readings:write"
+READS: list[Row] = [
+    ("GET /sites", lambda c, w: _sites(c, w), _visible, CAT),
+    ("GET /sites?within=620000", lambda c, w: _sites(c, w, within="620000"), _visible, CAT),
+    (
+        "GET /sites?q=mine (search)",
+        lambda c, w: _sites(c, w, q="mine"),
+        lambda w, p: {s for s in w.visible_sites(p) if "mine" in s},
+        CAT,
+    ),
+    (
+        "GET /sites?region=620102",
+        lambda c, w: _sites(c, w, region="620102"),
+        _where("region", "620102"),
+        CAT,
+    ),
+    (
+        "GET /sites?field=public_health",
+        lambda c, w: _sites(c, w, field="public_health"),
+        _where("field", "public_health"),
+        CAT,
+    ),
+    (
+        "GET /sites?department=lz-em",
+        lambda c, w: _sites(c, w, department="lz-em"),
+        _where("department", "lz-em"),
+        CAT,
+    ),
+    ("GET /sites/{code}", _per_site_get, _visible, CAT),
+    ("GET /series", _series_sites, _visible, CAT),
+    ("GET /series/{id}", _per_series("/api/v1/series/{id}"), _visible, CAT),
+    (
+        "GET /series/{id}/readings (export)",
+        _per_series("/api/v1/series/{id}/readings"),
+        _visible,
+        RR,
+    ),
+    ("GET /departments", _departments, _departments_expected, CAT),
+    ("GET /indicators", _indicators, _indicators_expected, CAT),
+]
+
+WRITES: list[Row] = [
+    ("POST /readings", _ingest, lambda w, p: w.visible_sites(p, write=True), RW),
+]
+
+
+@pytest.mark.parametrize("row", READS + WRITES, ids=lambda r: r[0])
+@pytest.mark.parametrize("caller", CALLERS, ids=lambda c: c.name)
+def test_scope_matrix(world, caller_client, caller, row, sessions):
+    name, ask, oracle, permission = row
+    c = caller_client(caller)
+    if permission not in granted(frozenset({caller.role})):
+        with pytest.raises(Refused):
+            ask(c, world)
+        return
+    assert ask(c, world) == oracle(world, caller), f"{caller.name} x {name}"
+
+
+def test_the_matrix_is_not_trivial(world):
+    """Every caller sees something, no non-admin sees everything, shares widen reads only."""
+    everything = set(world.sites)
+    for caller in CALLERS:
+        seen = world.visible_sites(caller)
+        assert seen, caller
+        if world.depts.get(caller.department or "", {}).get("region") != "620000":
+            assert (seen == everything) == (caller.role == "administrator"), caller
+    shared = next(c for c in CALLERS if c.name == "county-duty-shared")
+    assert world.visible_sites(shared) > world.visible_sites(shared, write=True)
+
+
+def test_regions_show_the_subtree_and_the_path_above(world, caller_client):
+    c = caller_client(Caller("county", "inspector", "hg-em"))
+    codes = {r["code"] for r in _items(c.get("/api/v1/regions"))}
+    assert codes == {"620000", "620100", "620111"}
+    assert c.get("/api/v1/regions/620102").status_code == 404
+    assert c.get("/api/v1/sites", params={"within": "620400"}).status_code == 404
+    assert c.get("/api/v1/sites", params={"region": "620402"}).json()["items"] == []
