@@ -247,3 +247,15 @@ def test_render_lists_payload_without_text():
     assert markdown_body(msg).startswith("### 红色预警")
     assert truncate_utf8("ab", 2) == "ab"
     assert truncate_utf8("危险危险", 7) == "危…"
+
+
+def test_relative_links_are_made_absolute_with_the_public_base_url():
+    msg = message(payload={"text": "t", "url": "/warnings/42"})
+    rec = Recorder(httpx.Response(200, json={"errcode": 0}))
+    WebhookChannel(rec.client(), base_url="https://fw.example/").send(msg)
+    WeComChannel(rec.client(), base_url="https://fw.example").send(msg)
+    hook, robot = (json.loads(r.content) for r in rec.requests)
+    assert hook["url"] == "https://fw.example/warnings/42"
+    assert hook["payload"]["url"] == "/warnings/42"  # the payload itself is passed on as is
+    assert robot["markdown"]["content"].endswith("(https://fw.example/warnings/42)")
+    assert text_body(msg).endswith("\n\n/warnings/42")  # no base: left as it is

@@ -50,6 +50,7 @@ def smtp_config(settings: Settings) -> SmtpConfig | None:
         starttls=settings.smtp_starttls,
         ssl=settings.smtp_ssl,
         timeout_s=settings.notify_timeout_s,
+        base_url=settings.public_base_url,
     )
 
 
@@ -61,18 +62,21 @@ def build_channels(
     clock: Clock | None = None,
 ) -> dict[str, Channel]:
     """Every configured channel by name (e-mail only when an SMTP host is set)."""
+    base = settings.public_base_url
     default_secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     channels: dict[str, Channel] = {
         WEBHOOK: WebhookChannel(
             client,
             secret=default_secret,
             secrets={u: s.get_secret_value() for u, s in settings.webhook_secrets.items()},
+            base_url=base,
         ),
-        WECOM: WeComChannel(client),
+        WECOM: WeComChannel(client, base_url=base),
         DINGTALK: DingTalkChannel(
             client,
             secrets={u: s.get_secret_value() for u, s in settings.dingtalk_secrets.items()},
             clock=clock,
+            base_url=base,
         ),
         INAPP: InAppChannel(sessions),
     }

@@ -47,12 +47,10 @@ def signed_url(url: str, secret: str, timestamp_ms: int) -> str:
     return f"{url}{sep}timestamp={timestamp_ms}&sign={dingtalk_sign(secret, timestamp_ms)}"
 
 
-def dingtalk_document(message: Message) -> dict[str, Any]:
+def dingtalk_document(message: Message, base_url: str | None = None) -> dict[str, Any]:
     """The markdown robot message of `message` (``title`` shows in the notification list)."""
-    return {
-        "msgtype": "markdown",
-        "markdown": {"title": message.subject[:64], "text": markdown_body(message)},
-    }
+    text = markdown_body(message, base_url=base_url)
+    return {"msgtype": "markdown", "markdown": {"title": message.subject[:64], "text": text}}
 
 
 @dataclass
@@ -67,6 +65,7 @@ class DingTalkChannel:
     secret: str | None = None
     secrets: Mapping[str, str] = field(default_factory=dict)
     clock: Clock | None = None
+    base_url: str | None = None
     name: str = "dingtalk"
 
     def url_for(self, message: Message) -> str:
@@ -79,7 +78,9 @@ class DingTalkChannel:
 
     def send(self, message: Message) -> Outcome:
         """POST the robot message."""
-        body = json.dumps(dingtalk_document(message), ensure_ascii=False).encode("utf-8")
+        body = json.dumps(dingtalk_document(message, self.base_url), ensure_ascii=False).encode(
+            "utf-8"
+        )
         headers = {IDEMPOTENCY_HEADER: message.idempotency_key}
         response = post_json(self.client, self.url_for(message), body, headers)
         if isinstance(response, Outcome):

@@ -28,6 +28,7 @@ class SmtpConfig:
     starttls: bool = False
     ssl: bool = False
     timeout_s: float = 10.0
+    base_url: str | None = None
 
 
 def message_id(idempotency_key: str, sender: str) -> str:
@@ -46,7 +47,7 @@ def build_email(message: Message, config: SmtpConfig) -> EmailMessage:
     mail["Date"] = format_datetime(message.created_at)
     mail["Message-ID"] = message_id(message.idempotency_key, config.sender)
     mail[IDEMPOTENCY_HEADER] = message.idempotency_key
-    mail.set_content(text_body(message))
+    mail.set_content(text_body(message, config.base_url))
     return mail
 
 

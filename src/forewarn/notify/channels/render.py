@@ -24,17 +24,27 @@ def _listing(payload: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def text_body(message: Message) -> str:
+def link(message: Message, base_url: str | None = None) -> str | None:
+    """The payload's ``url``, made absolute with `base_url` when it is a path (``/warnings/7``)."""
+    url = message.payload.get("url")
+    if not isinstance(url, str) or not url:
+        return None
+    if url.startswith("/") and base_url:
+        return base_url.rstrip("/") + url
+    return url
+
+
+def text_body(message: Message, base_url: str | None = None) -> str:
     """Plain-text body: the payload's ``text`` (or a listing), then the link, if any."""
     text = message.payload.get("text")
     body = text if isinstance(text, str) and text else _listing(message.payload)
-    url = message.payload.get("url")
-    if isinstance(url, str) and url:
+    url = link(message, base_url)
+    if url:
         body = f"{body}\n\n{url}" if body else url
     return body
 
 
-def markdown_body(message: Message, *, heading: str = "###") -> str:
+def markdown_body(message: Message, *, heading: str = "###", base_url: str | None = None) -> str:
     """Markdown: the subject as a heading, the body, and a link to the warning."""
     md = message.payload.get("markdown")
     if isinstance(md, str) and md:
@@ -43,8 +53,8 @@ def markdown_body(message: Message, *, heading: str = "###") -> str:
         text = message.payload.get("text")
         body = text if isinstance(text, str) and text else _listing(message.payload)
     parts = [f"{heading} {message.subject}".strip(), body]
-    url = message.payload.get("url")
-    if isinstance(url, str) and url:
+    url = link(message, base_url)
+    if url:
         parts.append(f"[详情 Details]({url})")
     return "\n\n".join(p for p in parts if p)
 

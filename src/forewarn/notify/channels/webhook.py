@@ -24,6 +24,7 @@ from forewarn.notify.channels.base import (
     classify_response,
     post_json,
 )
+from forewarn.notify.channels.render import link
 from forewarn.timeutil import to_ms
 
 SIGNATURE_HEADER = "X-Forewarn-Signature"
@@ -43,9 +44,10 @@ def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(sign_body(secret, body), header.strip())
 
 
-def webhook_document(message: Message) -> dict[str, Any]:
+def webhook_document(message: Message, base_url: str | None = None) -> dict[str, Any]:
     """The JSON document posted for `message` (stable across retries of the same message)."""
     return {
+        "url": link(message, base_url),
         "idempotency_key": message.idempotency_key,
         "notification_id": message.id,
         "reason": message.reason,
@@ -72,6 +74,7 @@ class WebhookChannel:
     client: httpx.Client
     secret: str | None = None
     secrets: Mapping[str, str] = field(default_factory=dict)
+    base_url: str | None = None
     name: str = "webhook"
 
     def secret_for(self, url: str) -> str | None:
@@ -92,7 +95,7 @@ class WebhookChannel:
 
     def send(self, message: Message) -> Outcome:
         """POST the signed document to ``message.target``."""
-        body = encode_body(webhook_document(message))
+        body = encode_body(webhook_document(message, self.base_url))
         response = post_json(self.client, message.target, body, self.headers(message, body))
         if isinstance(response, Outcome):
             return response

@@ -28,12 +28,14 @@ TEXT_MAX_BYTES = 2048
 TRANSIENT_ERRCODES = frozenset({-1, 45009})
 
 
-def wecom_document(message: Message, msgtype: Literal["markdown", "text"]) -> dict[str, Any]:
+def wecom_document(
+    message: Message, msgtype: Literal["markdown", "text"], base_url: str | None = None
+) -> dict[str, Any]:
     """The robot message for `message` in the chosen `msgtype`."""
     if msgtype == "text":
-        content = truncate_utf8(f"{message.subject}\n{text_body(message)}", TEXT_MAX_BYTES)
-        return {"msgtype": "text", "text": {"content": content}}
-    content = truncate_utf8(markdown_body(message), MARKDOWN_MAX_BYTES)
+        body = f"{message.subject}\n{text_body(message, base_url)}"
+        return {"msgtype": "text", "text": {"content": truncate_utf8(body, TEXT_MAX_BYTES)}}
+    content = truncate_utf8(markdown_body(message, base_url=base_url), MARKDOWN_MAX_BYTES)
     return {"msgtype": "markdown", "markdown": {"content": content}}
 
 
@@ -43,11 +45,12 @@ class WeComChannel:
 
     client: httpx.Client
     msgtype: Literal["markdown", "text"] = "markdown"
+    base_url: str | None = None
     name: str = "wecom"
 
     def send(self, message: Message) -> Outcome:
         """POST the robot message to ``message.target``."""
-        doc = wecom_document(message, self.msgtype)
+        doc = wecom_document(message, self.msgtype, self.base_url)
         body = json.dumps(doc, ensure_ascii=False).encode("utf-8")
         headers = {IDEMPOTENCY_HEADER: message.idempotency_key}
         response = post_json(self.client, message.target, body, headers)
