@@ -20,7 +20,7 @@ DOCS_CSP = (
     "frame-ancestors 'none'"
 )
 """The interactive API docs page (Swagger UI) needs its CDN and one inline script."""
-DOCS_PATHS = frozenset({"/api/v1/docs", "/api/v1/docs/oauth2-redirect"})
+DOCS_PATHS = frozenset({"/api/v1/docs", "/docs/oauth2-redirect"})
 HSTS = "max-age=31536000; includeSubDomains"
 
 
