@@ -98,7 +98,8 @@ def test_the_walker_sees_a_missing_permission(app):
 def test_docs_role_table_matches_the_roles():
     from forewarn.auth.permissions import ROLES
 
-    lines = DOC.read_text("utf-8").split("## Roles and permissions", 1)[1].splitlines()
+    section = DOC.read_text("utf-8").split("## Roles and permissions", 1)[1]
+    lines = section.split("\n## ", 1)[0].splitlines()
     header = next(line for line in lines if line.startswith("| permission |"))
     roles = [c.strip() for c in header.strip("|").split("|")][1:]
     assert roles == list(ROLES)
