@@ -4,6 +4,7 @@ from forewarn.audit import models as audit_models
 from forewarn.auth import models as auth_models
 from forewarn.catalogue import models as catalogue_models
 from forewarn.notify import models as notify_models
+from forewarn.publish import models as publish_models
 from forewarn.readings import models as readings_models
 from forewarn.warnings import models as warnings_models
 
@@ -12,6 +13,7 @@ __all__ = [
     "auth_models",
     "catalogue_models",
     "notify_models",
+    "publish_models",
     "readings_models",
     "warnings_models",
 ]
