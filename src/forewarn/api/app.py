@@ -23,7 +23,12 @@ from forewarn.config import Settings
 from forewarn.db import make_engine, make_session_factory
 from forewarn.ingest.directory import DirectoryCache
 from forewarn.migrate import upgrade
+from forewarn.notify.routes import router as notify_router
+from forewarn.publish.routes import feeds as feeds_router
+from forewarn.publish.routes import router as publish_router
 from forewarn.readings.routes import router as readings_router
+from forewarn.warnings.routes import router as warnings_router
+from forewarn.web.routes import mount_web
 
 API = "/api/v1"
 
@@ -79,6 +84,17 @@ def create_app(settings: Settings, *, migrate: bool = True, **state: Any) -> Fas
     app.add_middleware(Authenticate)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
-    for router in (_health_router(), auth_router, audit_router, catalogue_router, readings_router):
+    for router in (
+        _health_router(),
+        auth_router,
+        audit_router,
+        catalogue_router,
+        readings_router,
+        warnings_router,
+        publish_router,
+        notify_router,
+    ):
         app.include_router(router, prefix=API)
+    app.include_router(feeds_router)
+    mount_web(app)
     return app

@@ -28,8 +28,15 @@ def _check_catalogue(doc: YamlDocument) -> str:
     )
 
 
+def _check_policy(doc: YamlDocument) -> str:
+    from forewarn.warnings.policy import describe
+
+    return describe(doc)
+
+
 # Top-level key that identifies a kind of file -> checker. Other domains add theirs here.
 CHECKERS: dict[str, Callable[[YamlDocument], str]] = {
+    "routes": _check_policy,
     "regions": _check_catalogue,
     "sites": _check_catalogue,
     "indicators": _check_catalogue,

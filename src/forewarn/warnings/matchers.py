@@ -55,7 +55,7 @@ class Matcher:
 def _rank(name: str, text: str) -> float | None:
     if name == "level":
         try:
-            return float(Level.parse(text))
+            return float(Level.parse(int(text) if text.strip().isdigit() else text))
         except ValueError:
             return None
     try:

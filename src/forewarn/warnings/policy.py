@@ -285,6 +285,21 @@ def policy_from_document(doc: YamlDocument) -> Policy:
     return compile_policy(model, doc.file)
 
 
+def describe(doc: YamlDocument) -> str:
+    """Check a policy document (``forewarn check``): a one-line summary, or ConfigInvalid."""
+    policy = policy_from_document(doc)
+    routes = sum(1 for _ in _walk(policy.root))
+    return (
+        f"policy: {routes} routes, {len(policy.receivers)} receivers, "
+        f"{len(policy.time_intervals)} time intervals, {len(policy.inhibit_rules)} inhibit rules, "
+        f"{len(policy.escalations)} escalations, {len(policy.heartbeats.feeds)} feeds"
+    )
+
+
+def _walk(route: Route) -> list[Route]:
+    return [route, *(r for child in route.children for r in _walk(child))]
+
+
 def load_policy(path: Path) -> Policy:
     """Read, check and compile a policy file."""
     return policy_from_document(read_yaml(path))

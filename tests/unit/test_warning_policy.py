@@ -1,0 +1,146 @@
+"""Matchers and the notification-policy file: parsing, checking with locations, defaults."""
+
+from __future__ import annotations
+
+import pytest
+
+from forewarn.warnings.matchers import parse_matcher
+from forewarn.warnings.policy import DEFAULT_POLICY_YAML, default_policy, describe, parse_policy
+from forewarn.yamlsource import ConfigInvalid, parse_yaml
+
+LABELS = {"rule": "pm10 high", "level": "orange", "field": "ecology_environment", "order": "3"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('rule="pm10 high"', True),
+        ("rule=pm10", False),
+        ("rule!=pm10", True),
+        ('rule=~"pm.*"', True),
+        ('rule=~"m10.*"', False),  # anchored, like Alertmanager
+        ('rule!~"pm.*"', False),
+        ("missing=", True),  # a missing label matches as empty
+        ("missing!=", False),
+        ("level>=orange", True),
+        ("level>=II", True),
+        ("level>red", False),
+        ("level<=yellow", False),
+        ("level<III", False),
+        ("level>2", True),
+        ("order>=3", True),
+        ("order<3", False),
+        ("field>=1", False),  # not a number: no match
+        ("  level >= orange  ", True),
+    ],
+)
+def test_matchers(text, expected):
+    assert parse_matcher(text).matches(LABELS) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("rule", "bad matcher"),
+        ("=x", "bad matcher"),
+        ("level>=purple", "needs a level"),
+        ("order>x", "needs a number"),
+        ('rule=~"("', "bad regular expression"),
+    ],
+)
+def test_bad_matchers_say_why(text, error):
+    with pytest.raises(ValueError, match=error):
+        parse_matcher(text)
+
+
+def test_the_default_policy_compiles():
+    policy = default_policy()
+    assert policy.root.receiver == "responsible"
+    assert [c.matchers[0].value for c in policy.root.children] == ["red"]
+    assert set(policy.receivers) == {"responsible", "parent", "grandparent"}
+    assert policy.escalations["standard"]["red"]["ack_within_s"] == 900.0
+    assert [r.name for r in policy.inhibit_rules] == ["silent_site"]
+    assert "routes" in DEFAULT_POLICY_YAML
+
+
+BAD = """\
+routes:
+  receiver: nobody
+  escalation: quick
+  routes:
+    - matchers: ['level>=red']
+      mute_time_intervals: [night]
+      group_by: ['...', rule]
+receivers:
+  - name: duty
+    to: []
+  - name: duty
+    to: [responsible]
+escalations:
+  - name: standard
+    levels:
+      red: {ack_within: 15m, steps: [{notify: ghost}]}
+"""
+
+
+def _issues(text: str) -> list[str]:
+    with pytest.raises(ConfigInvalid) as caught:
+        parse_policy(text, "policy.yaml")
+    return [str(i) for i in caught.value.issues]
+
+
+def test_cross_reference_errors_name_file_line_and_field():
+    assert _issues(BAD) == [
+        "policy.yaml:11: receivers[1].name: duplicate name 'duty'",
+        "policy.yaml:2: routes.receiver: unknown receiver 'nobody'",
+        "policy.yaml:3: routes.escalation: unknown escalation 'quick'",
+        "policy.yaml:6: routes.routes[0].mute_time_intervals[0]: unknown time interval 'night'",
+        "policy.yaml:7: routes.routes[0].group_by: '...' (all labels) stands alone",
+        "policy.yaml:16: escalations[0].levels.red.steps[0].notify: unknown receiver 'ghost'",
+        "policy.yaml:9: receivers[0]: a receiver needs `to` or `targets`",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("routes: {group_wait: 5x}", "policy.yaml:1: routes.group_wait: Value error, bad duration"),
+        (
+            "routes:\n  routes:\n    - matchers: [ok=1, 'level>=purple']",
+            "policy.yaml:3: routes.routes[0].matchers[1]: Value error, 'level>=purple'",
+        ),
+        (
+            "routes: {}\nreceivers:\n  - {name: x, to: [boss]}",
+            "policy.yaml:3: receivers[0].to: Value error, bad recipient 'boss'",
+        ),
+        (
+            "routes: {}\ntime_intervals:\n  - name: n\n    time_zone: Mars/Base\n"
+            "    intervals: [{}]",
+            "policy.yaml:4: time_intervals[0].time_zone: Value error, unknown time zone",
+        ),
+        (
+            "routes: {}\ntime_intervals:\n  - name: n\n    intervals:\n      - weekdays: [funday]",
+            "policy.yaml:4: time_intervals[0].intervals: Value error, bad value 'funday'",
+        ),
+        (
+            "routes: {}\nescalations:\n  - name: e\n"
+            "    levels: {purple: {ack_within: 1m, steps: [{notify: x}]}}",
+            "policy.yaml:4: escalations[0].levels: Value error, unknown level 'purple'",
+        ),
+        (
+            "routes: {matchers: [a=1]}",
+            "policy.yaml:1: routes.matchers: the root route matches everything",
+        ),
+        ("routes: {}\nsurprise: 1", "policy.yaml:2: surprise: Extra inputs are not permitted"),
+    ],
+)
+def test_schema_errors_are_located(text, expected):
+    issues = _issues(text)
+    assert any(i.startswith(expected) for i in issues), issues
+
+
+def test_describe_summarises_a_good_file():
+    doc = parse_yaml(DEFAULT_POLICY_YAML, "default.yaml")
+    assert describe(doc) == (
+        "policy: 2 routes, 3 receivers, 0 time intervals, 1 inhibit rules, 1 escalations, 0 feeds"
+    )
