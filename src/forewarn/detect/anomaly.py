@@ -1,0 +1,217 @@
+"""General-purpose streaming anomaly score in [0, 1]: *range novelty* at several views.
+
+A reading is anomalous when it goes beyond what the series has shown before. Three views of
+the series are watched, each giving an *excess* (0 when nothing is new):
+
+``level``
+    the reading itself against the highest and lowest readings seen so far;
+``smooth``
+    an exponentially weighted mean of the readings (a sustained shift, not one spike) against
+    the extremes of that mean;
+``season``
+    the distance of the reading from its hour-of-day profile, against the largest such
+    distance seen so far (a normal value at an abnormal time).
+
+For ``level`` and ``smooth`` the excess is the distance beyond the extremes as a fraction of
+their range (``(x - high) / (high - low)``); for ``season`` it is the ratio to the record minus
+one. The remembered extremes slowly relax towards the long-run mean (``extreme_decay`` per
+reading), so an old outlier does not blind the detector for ever. The score is
+``e / (e + excess_scale)`` for the largest excess ``e``, so 0.5 means "beyond the extremes by
+``excess_scale`` of their range". Readings in the first ``warmup`` readings of a series only
+teach. Once the score was high, readings that do not beat the highest score of the last
+``refractory`` to ``2 * refractory`` readings score 0: one event, one detection.
+
+The kernel `step` is streaming by construction: all memory of a series is one row of the state
+matrix, so feeding readings in any chunking gives the same scores. `explain` decomposes the
+last score of a series into its named parts.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field
+
+DAY_S = 86_400.0
+SEASON_BINS = 24  # hour-of-day profile
+ALARM_THRESHOLD = 0.5  # the score at which forewarn's default rules alarm
+
+# State slots (float64) of one series.
+_N = 0  # readings seen
+_LEVEL = 1  # high, low, mean of the readings
+_SMOOTH = 4  # ewma, then high, low, mean of the ewma
+_SEASON_MAX = 8  # largest (decayed) seasonal distance
+_BLOCK = 9  # refractory: max score in the current block, in the previous block, block age
+_LAST = 12  # last excess of level, smooth, season; last raw score; suppressed (0/1)
+_PROFILE = 17  # per hour-of-day bin: mean, mean absolute deviation, count
+STATE_WIDTH = _PROFILE + 3 * SEASON_BINS  # 89 slots = 712 bytes per series
+PARTS = ("level", "smooth", "season")
+
+
+class Params(BaseModel):
+    """Parameters of the anomaly score (defaults tuned on half A of NAB; see docs)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    smooth_alpha: float = Field(0.1, gt=0, le=1, description="weight of a reading in `smooth`")
+    extreme_decay: float = Field(
+        2.5e-4, ge=0, lt=1, description="per reading, how far extremes relax to the mean"
+    )
+    mean_alpha: float = Field(1e-3, gt=0, le=1, description="weight of a reading in long means")
+    season_alpha: float = Field(0.1, gt=0, le=1, description="weight of a day in the profile")
+    settle: int = Field(100, ge=1, description="readings before extremes are remembered")
+    warmup: int = Field(300, ge=1, description="readings that only teach (score 0)")
+    refractory: int = Field(50, ge=0, description="readings of suppression after a peak")
+    excess_scale: float = Field(0.07, gt=0, description="excess that scores 0.5")
+
+    def as_array(self) -> NDArray[np.float64]:
+        """The parameters in the order the kernel reads them."""
+        return np.array(
+            [
+                self.smooth_alpha,
+                self.extreme_decay,
+                self.mean_alpha,
+                self.season_alpha,
+                self.settle,
+                self.warmup,
+                self.refractory,
+                self.excess_scale,
+            ],
+            dtype=np.float64,
+        )
+
+
+def init_state(n: int) -> NDArray[np.float64]:
+    """Fresh state for `n` series."""
+    return np.zeros((n, STATE_WIDTH), dtype=np.float64)
+
+
+@njit(cache=True)
+def _novelty(st: NDArray[np.float64], at: int, y: float, n: float, p: NDArray[np.float64]) -> float:
+    """Excess of `y` beyond the remembered extremes at ``st[at:at+3]``; then remember `y`."""
+    settle, decay = p[4], p[1]
+    excess = 0.0
+    if n > settle:
+        high, low, mean = st[at], st[at + 1], st[at + 2]
+        span = high - low
+        if span > 0.0:
+            excess = max(y - high, low - y) / span
+        elif y != high:
+            excess = 1.0
+        st[at] = max(y, high - decay * (high - mean))
+        st[at + 1] = min(y, low + decay * (mean - low))
+    elif n == settle:
+        st[at] = y
+        st[at + 1] = y
+    st[at + 2] += max(p[2], 1.0 / n) * (y - st[at + 2])
+    return max(excess, 0.0)
+
+
+@njit(cache=True)
+def _season(st: NDArray[np.float64], t: float, x: float, n: float, p: NDArray[np.float64]) -> float:
+    """Excess of the distance of `x` from its hour-of-day profile over the record distance."""
+    b = _PROFILE + 3 * int((t % DAY_S) / DAY_S * SEASON_BINS)
+    mean, dev, count = st[b], st[b + 1], st[b + 2]
+    dist = 0.0
+    if count >= 3.0:
+        dist = abs(x - mean) / (dev + 1e-9 * (abs(mean) + 1.0))
+    record = st[_SEASON_MAX]
+    excess = max(dist / record - 1.0, 0.0) if record > 0.0 else 0.0
+    if n > p[4]:
+        st[_SEASON_MAX] = max(dist, record * (1.0 - p[1]))
+    w = max(p[3], 1.0 / (count + 1.0))
+    st[b] = mean + w * (x - mean)
+    st[b + 1] = dev + w * (abs(x - st[b]) - dev)
+    st[b + 2] = count + 1.0
+    return excess
+
+
+@njit(cache=True)
+def _refractory(st: NDArray[np.float64], score: float, refractory: float) -> float:
+    """Zero a score that does not beat the recent peak (the last 1-2 blocks of readings)."""
+    if refractory <= 0.0:
+        return score
+    recent = max(st[_BLOCK], st[_BLOCK + 1])
+    st[_BLOCK] = max(st[_BLOCK], score)
+    st[_BLOCK + 2] += 1.0
+    if st[_BLOCK + 2] >= refractory:
+        st[_BLOCK + 1] = st[_BLOCK]
+        st[_BLOCK] = 0.0
+        st[_BLOCK + 2] = 0.0
+    return score if score > recent else 0.0
+
+
+@njit(cache=True)
+def _one(st: NDArray[np.float64], t: float, x: float, p: NDArray[np.float64]) -> float:
+    """Update one series' state with one reading and return its score."""
+    n = st[_N] + 1.0
+    st[_N] = n
+    if n == 1.0:
+        st[_SMOOTH] = x
+    else:
+        st[_SMOOTH] += max(p[0], 1.0 / n) * (x - st[_SMOOTH])
+    e_level = _novelty(st, _LEVEL, x, n, p)
+    e_smooth = _novelty(st, _SMOOTH + 1, st[_SMOOTH], n, p)
+    e_season = _season(st, t, x, n, p)
+    if n <= p[5]:
+        e_level = e_smooth = e_season = 0.0
+    e = max(e_level, e_smooth, e_season)
+    raw = e / (e + p[7])
+    score = _refractory(st, raw, p[6])
+    st[_LAST] = e_level
+    st[_LAST + 1] = e_smooth
+    st[_LAST + 2] = e_season
+    st[_LAST + 3] = raw
+    st[_LAST + 4] = 1.0 if score < raw else 0.0
+    return score
+
+
+@njit(cache=True)
+def step(
+    state: NDArray[np.float64],
+    rows: NDArray[np.int64],
+    t_s: NDArray[np.float64],
+    x: NDArray[np.float64],
+    params: NDArray[np.float64],
+    out_score: NDArray[np.float64],
+) -> None:
+    """Feed readings in order: reading i (time ``t_s[i]`` s, value ``x[i]``) updates series
+    ``rows[i]`` and its score goes to ``out_score[i]``. A NaN value is skipped (score 0)."""
+    for i in range(rows.shape[0]):
+        if math.isnan(x[i]) or math.isnan(t_s[i]):
+            out_score[i] = 0.0
+            continue
+        out_score[i] = _one(state[rows[i]], t_s[i], x[i], params)
+
+
+def score_series(
+    t_s: NDArray[np.float64], x: NDArray[np.float64], params: Params | None = None
+) -> NDArray[np.float64]:
+    """Scores of one whole series (times in seconds, values), from a fresh state."""
+    values = np.ascontiguousarray(x, dtype=np.float64)
+    times = np.ascontiguousarray(t_s, dtype=np.float64)
+    if values.shape != times.shape or values.ndim != 1:
+        raise ValueError(f"t_s and x must be 1-d of one length, got {times.shape}, {values.shape}")
+    out = np.zeros(values.shape[0], dtype=np.float64)
+    rows = np.zeros(values.shape[0], dtype=np.int64)
+    step(init_state(1), rows, times, values, (params or Params()).as_array(), out)
+    return out
+
+
+def explain(state_row: NDArray[np.float64]) -> dict[str, Any]:
+    """The named parts of the last score of one series (for warning explanations)."""
+    parts = {name: float(state_row[_LAST + k]) for k, name in enumerate(PARTS)}
+    return {
+        "readings": int(state_row[_N]),
+        "excess": parts,
+        "driver": max(parts, key=lambda k: parts[k]) if max(parts.values()) > 0 else None,
+        "raw_score": float(state_row[_LAST + 3]),
+        "suppressed": bool(state_row[_LAST + 4]),
+        "level_range": [float(state_row[_LEVEL + 1]), float(state_row[_LEVEL])],
+        "smooth": float(state_row[_SMOOTH]),
+        "smooth_range": [float(state_row[_SMOOTH + 2]), float(state_row[_SMOOTH + 1])],
+    }

@@ -1,0 +1,163 @@
+"""forewarn's streaming anomaly score: contract, behaviour on known shapes, streaming = batch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from forewarn.detect import anomaly
+from forewarn.detect.anomaly import ALARM_THRESHOLD, STATE_WIDTH, Params, explain, score_series
+
+FIVE_MIN = 300.0
+
+
+def _noise(n: int, seed: int = 1, level: float = 10.0, sd: float = 1.0) -> np.ndarray:
+    return level + sd * np.random.default_rng(seed).standard_normal(n)
+
+
+def _times(n: int) -> np.ndarray:
+    return 1_400_000_000.0 + FIVE_MIN * np.arange(n)
+
+
+def _run(x: np.ndarray, params: Params | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and the final state of one series."""
+    state = anomaly.init_state(1)
+    out = np.zeros(x.size)
+    p = (params or Params()).as_array()
+    anomaly.step(state, np.zeros(x.size, dtype=np.int64), _times(x.size), x, p, out)
+    return out, state
+
+
+def test_state_is_modest_and_fresh():
+    assert STATE_WIDTH * 8 <= 4096
+    state = anomaly.init_state(3)
+    assert state.shape == (3, STATE_WIDTH)
+    assert not state.any()
+
+
+def test_params_defaults_round_trip_and_reject_bad_values():
+    assert Params().as_array().shape == (8,)
+    assert Params(refractory=0).as_array()[6] == 0.0
+    with pytest.raises(ValidationError):
+        Params(smooth_alpha=0.0)
+    with pytest.raises(ValidationError):
+        Params(excess_scale=-1.0)
+    with pytest.raises(ValidationError):
+        Params(unknown_key=1)  # a typo in a rule file is an error, not a silent default
+
+
+def test_scores_are_in_unit_interval_and_zero_while_warming_up():
+    x = _noise(3000)
+    x[2000] += 30.0
+    scores = score_series(_times(x.size), x)
+    assert scores.shape == x.shape
+    assert np.all((scores >= 0.0) & (scores <= 1.0))
+    assert not scores[: Params().warmup].any()
+
+
+def test_a_spike_beyond_the_range_seen_alarms_once():
+    x = _noise(3000)
+    x[2000] = x[:2000].max() + 3.0 * (x[:2000].max() - x[:2000].min())
+    scores, state = _run(x[:2001])
+    assert scores[2000] >= 0.95
+    assert explain(state[0])["driver"] == "level"
+    after, _ = _run(x)
+    assert after[2001:2050].max() < scores[2000]  # no second detection of the same event
+
+
+def test_a_sustained_shift_inside_the_range_is_caught_by_the_smooth_view():
+    x = _noise(4000, sd=1.0)
+    x[1500] = 40.0  # a lone old spike widens the range of the readings
+    x[3000:] += 5.0  # later the level moves up for good, still below that spike
+    scores, _ = _run(x)
+    assert scores[3000:3100].max() >= ALARM_THRESHOLD
+    states = anomaly.init_state(1)
+    out = np.zeros(1)
+    p = Params().as_array()
+    for i in range(3100):
+        anomaly.step(
+            states, np.zeros(1, dtype=np.int64), _times(x.size)[i : i + 1], x[i : i + 1], p, out
+        )
+        if i >= 3000 and out[0] >= ALARM_THRESHOLD:
+            assert explain(states[0])["driver"] == "smooth"
+            break
+    else:
+        pytest.fail("no alarm after the shift")
+
+
+def test_a_normal_value_at_an_abnormal_hour_is_a_seasonal_anomaly():
+    n = 288 * 14  # two weeks of 5-minute readings with a strong daily cycle
+    t = _times(n)
+    x = 10.0 + 5.0 * np.sin(2 * np.pi * t / 86_400.0) + 0.1 * _noise(n, level=0.0)
+    k = 288 * 12 + int(np.argmax(x[288 * 12 : 288 * 13]))  # the daily peak of day 12
+    x[k : k + 6] = x[k : k + 6] - 10.0  # the trough value, at peak time
+    state = anomaly.init_state(1)
+    out = np.zeros(k + 1)
+    anomaly.step(
+        state, np.zeros(k + 1, dtype=np.int64), t[: k + 1], x[: k + 1], Params().as_array(), out
+    )
+    assert out[k] >= ALARM_THRESHOLD
+    assert explain(state[0])["driver"] == "season"
+    assert out[288 * 3 : 288 * 12].max() < ALARM_THRESHOLD  # the regular cycle itself is quiet
+
+
+def test_refractory_zeroes_what_does_not_beat_the_recent_peak():
+    x = _noise(3000)
+    x[2000:2002] = [100.0, 101.0]  # one event: a jump, then a slightly higher reading
+    held, state = _run(x[:2002])
+    free, _ = _run(x[:2002], Params(refractory=0))
+    assert held[2000] == free[2000] >= ALARM_THRESHOLD
+    assert free[2001] > 0.0
+    assert held[2001] == 0.0
+    assert explain(state[0])["suppressed"] is True
+    assert explain(state[0])["raw_score"] == free[2001]
+
+
+def test_nan_readings_are_skipped_without_touching_the_state():
+    n = 1000
+    x, t = _noise(n), _times(n)
+    at = [100, 500, 500]
+    gx, gt = np.insert(x, at, np.nan), np.insert(t, at, t[at])
+    state, clean_state = anomaly.init_state(1), anomaly.init_state(1)
+    scores, clean = np.zeros(gx.size), np.zeros(n)
+    p = Params().as_array()
+    anomaly.step(state, np.zeros(gx.size, dtype=np.int64), gt, gx, p, scores)
+    anomaly.step(clean_state, np.zeros(n, dtype=np.int64), t, x, p, clean)
+    assert np.all(scores[np.isnan(gx)] == 0.0)
+    np.testing.assert_array_equal(scores[~np.isnan(gx)], clean)
+    np.testing.assert_array_equal(state, clean_state)
+
+
+def test_score_series_checks_its_arguments():
+    with pytest.raises(ValueError, match="one length"):
+        score_series(np.zeros(3), np.zeros(4))
+
+
+@st.composite
+def _streams(draw):
+    n_series = draw(st.integers(1, 3))
+    n = draw(st.integers(350, 700))
+    owner = np.array(draw(st.lists(st.integers(0, n_series - 1), min_size=n, max_size=n)))
+    seed = draw(st.integers(0, 10_000))
+    x = np.random.default_rng(seed).standard_t(3, n) * 2.0 + owner * 50.0
+    cuts = sorted(draw(st.sets(st.integers(1, n - 1), max_size=8)))
+    return n_series, owner, x, cuts
+
+
+@settings(max_examples=40, deadline=None)
+@given(_streams())
+def test_streaming_in_any_chunking_equals_scoring_each_series_whole(stream):
+    n_series, owner, x, cuts = stream
+    t = _times(x.size) + 17.0 * owner
+    params = Params(warmup=50, settle=20, refractory=10)
+    state = anomaly.init_state(n_series)
+    out = np.zeros(x.size)
+    p = params.as_array()
+    for lo, hi in zip([0, *cuts], [*cuts, x.size], strict=True):
+        anomaly.step(state, owner[lo:hi].astype(np.int64), t[lo:hi], x[lo:hi], p, out[lo:hi])
+    for s in range(n_series):
+        mine = owner == s
+        np.testing.assert_array_equal(out[mine], score_series(t[mine], x[mine], params))
