@@ -1,0 +1,148 @@
+"""The warning desk: a live queue filterable by level, field, region and status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.orm import Session
+
+from forewarn.api.deps import CurrentPrincipal, NowDep, SessionDep, require
+from forewarn.auth.permissions import Permission
+from forewarn.catalogue import service as catalogue
+from forewarn.scope import Scope
+from forewarn.warnings import service as warnings_service
+from forewarn.warnings.lifecycle import FIRING, OPEN, Status
+from forewarn.web import queries
+from forewarn.web.errors import WebRoute
+from forewarn.web.format import parse_level
+from forewarn.web.i18n import N_
+from forewarn.web.render import language, page
+from forewarn.web.situation import REFRESH_S
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+PAGE_SIZE = 50
+STATUS_CHOICES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "open": (N_("open (pending, active, acknowledged)"), tuple(sorted(s.value for s in OPEN))),
+    "firing": (N_("firing (active, acknowledged)"), tuple(sorted(s.value for s in FIRING))),
+    **{s.value: (s.value, (s.value,)) for s in Status},
+    "all": (N_("all"), ()),
+}
+"""Status filter value -> (label, statuses it selects)."""
+Short = Annotated[str | None, Query(max_length=64)]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The desk's filters as given in the query string (empty: no filter)."""
+
+    level: str | None = None
+    field: str | None = None
+    region: str | None = None
+    status: str = "open"
+    offset: int = 0
+
+    def query(self, **override: Any) -> str:
+        """The query string of these filters (with `override` applied)."""
+        values = {
+            "level": self.level,
+            "field": self.field,
+            "region": self.region,
+            "status": self.status,
+            "offset": self.offset or None,
+        } | override
+        return urlencode({k: v for k, v in values.items() if v not in (None, "")})
+
+
+def names(session: Session, scope: Scope, lang: str) -> dict[str, Any]:
+    """Display names of the visible regions and fields, by code."""
+    from forewarn.web.format import name_of
+
+    regions = queries.visible_regions(session, scope)
+    fields = queries.fields_in_scope(session, scope)
+    return {
+        "regions": regions,
+        "fields": fields,
+        "region_names": {r.code: name_of(r, lang) for r in regions},
+        "field_names": {f.code: name_of(f, lang) for f in fields},
+    }
+
+
+def queue(session: Session, scope: Scope, filters: Filters) -> tuple[list[Any], int]:
+    """One page of the queue, most severe and newest first, and the number of matches."""
+    level = parse_level(filters.level)
+    statuses = STATUS_CHOICES.get(filters.status, STATUS_CHOICES["open"])[1]
+    query = warnings_service.query_warnings(
+        session,
+        scope=scope,
+        status=statuses,
+        level=level.label if level else None,
+        field=filters.field or None,
+        within=filters.region or None,
+        sort="level",
+    )
+    return catalogue.paginate(session, query, limit=PAGE_SIZE, offset=filters.offset)
+
+
+def desk_context(
+    request: Request, session: Session, scope: Scope, filters: Filters
+) -> dict[str, Any]:
+    """The queue and what the filter form needs."""
+    items, total = queue(session, scope, filters)
+    return {
+        "filters": filters,
+        "items": items,
+        "total": total,
+        "page_size": PAGE_SIZE,
+        "status_choices": STATUS_CHOICES,
+        "refresh_s": REFRESH_S,
+        **names(session, scope, language(request)),
+    }
+
+
+def _filters(level: Short, field: Short, region: Short, status: Short, offset: int) -> Filters:
+    return Filters(
+        level=level or None,
+        field=field or None,
+        region=region or None,
+        status=status if status in STATUS_CHOICES else "open",
+        offset=max(0, offset),
+    )
+
+
+@router.get("/warnings", dependencies=[require(Permission.WARNINGS_READ)])
+def desk(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    now: NowDep,
+    level: Short = None,
+    field: Short = None,
+    region: Short = None,
+    status: Short = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Response:
+    """The warning desk."""
+    filters = _filters(level, field, region, status, offset)
+    context = desk_context(request, session, principal.scope, filters)
+    return page(request, "desk.html", context, now=now)
+
+
+@router.get("/warnings/queue", dependencies=[require(Permission.WARNINGS_READ)])
+def desk_queue(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    now: NowDep,
+    level: Short = None,
+    field: Short = None,
+    region: Short = None,
+    status: Short = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Response:
+    """The queue alone (polled by htmx, and swapped in when a filter changes)."""
+    filters = _filters(level, field, region, status, offset)
+    context = desk_context(request, session, principal.scope, filters)
+    return page(request, "desk_queue.html", context, now=now)

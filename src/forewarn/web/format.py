@@ -1,0 +1,126 @@
+"""Display helpers for the templates: levels, times in the display zone, names by language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_timedelta
+
+from forewarn.common import Level
+from forewarn.web.i18n import BABEL_LOCALE, N_
+
+
+@dataclass(frozen=True)
+class LevelView:
+    """How a level is shown: colour key, Roman grade, Chinese colour character, English name.
+
+    Colour never stands alone: every badge carries the grade and the name, and the map adds a
+    pattern and a thicker outline as levels rise (see ``static/js/levels.js``).
+    """
+
+    rank: int
+    key: str
+    roman: str
+    zh: str
+    name: str
+
+
+LEVELS: dict[int, LevelView] = {
+    1: LevelView(1, "blue", "IV", "蓝", N_("Blue")),
+    2: LevelView(2, "yellow", "III", "黄", N_("Yellow")),
+    3: LevelView(3, "orange", "II", "橙", N_("Orange")),
+    4: LevelView(4, "red", "I", "红", N_("Red")),
+}
+
+STATUS_NAMES: dict[str, str] = {
+    "pending": N_("pending"),
+    "active": N_("active"),
+    "acknowledged": N_("acknowledged"),
+    "resolved": N_("resolved"),
+    "lifted": N_("lifted"),
+}
+
+EVENT_NAMES: dict[str, str] = {
+    "pending": N_("pending"),
+    "activated": N_("activated"),
+    "level_changed": N_("level changed"),
+    "resolved": N_("resolved"),
+    "reactivated": N_("re-activated"),
+    "acknowledged": N_("acknowledged"),
+    "assigned": N_("assigned"),
+    "commented": N_("comment"),
+    "lifted": N_("lifted"),
+    "escalated": N_("escalated"),
+    "flapping_started": N_("flapping started"),
+    "flapping_stopped": N_("flapping stopped"),
+    "notification_delivered": N_("notification delivered"),
+    "notification_failed": N_("notification failed"),
+    "silenced": N_("silenced"),
+    "silence_expired": N_("silence expired"),
+    "cap_issued": N_("CAP message issued"),
+}
+"""Time-line event kinds as people read them (unknown kinds are shown as they are)."""
+
+
+def level_view(level: int | Level | None) -> LevelView | None:
+    """The view of a level rank (1 blue .. 4 red), None for no level."""
+    return LEVELS.get(int(level)) if level is not None else None
+
+
+def parse_level(text: str | None) -> Level | None:
+    """A level from a filter value (``red``, ``II``, ``3``); None when empty or unknown."""
+    if not text:
+        return None
+    try:
+        return Level.parse(int(text) if text.isdigit() else text)
+    except ValueError:
+        return None
+
+
+def local(at: datetime | None, tz: ZoneInfo) -> datetime | None:
+    """`at` in the display zone."""
+    return at.astimezone(tz) if at is not None else None
+
+
+def fmt_time(at: datetime | None, tz: ZoneInfo, *, seconds: bool = False) -> str:
+    """``2026-05-01 14:05`` in the display zone (empty for None)."""
+    if at is None:
+        return ""
+    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def fmt_iso(text: str | None, tz: ZoneInfo) -> str:
+    """An ISO 8601 time from stored JSON shown like `fmt_time` (unparseable text as it is)."""
+    if not text:
+        return ""
+    try:
+        return fmt_time(datetime.fromisoformat(text), tz)
+    except ValueError:
+        return text
+
+
+def fmt_ago(at: datetime | None, now: datetime, lang: str) -> str:
+    """``5 minutes ago`` / ``5分钟前`` relative to `now`."""
+    if at is None:
+        return ""
+    return format_timedelta(at - now, add_direction=True, locale=BABEL_LOCALE[lang])
+
+
+def fmt_number(value: float | None, digits: int = 3) -> str:
+    """A reading for people: up to `digits` significant decimals, no float noise."""
+    if value is None:
+        return "–"
+    return f"{value:.{digits}g}" if abs(value) < 10**digits else f"{value:.0f}"
+
+
+def name_of(obj: Any, lang: str) -> str:
+    """The name of a catalogue object in `lang` (regions and sites are named in Chinese, with
+    ``name_en``; fields and indicators in English, with ``name_zh``)."""
+    if obj is None:
+        return ""
+    if lang == "zh":
+        return getattr(obj, "name_zh", None) or obj.name
+    return getattr(obj, "name_en", None) or obj.name

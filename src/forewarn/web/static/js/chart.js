@@ -1,0 +1,79 @@
+/* Series charts: readings (downsampled on the server), threshold lines per level, the baseline,
+   and shaded periods (a warning's levels, or past warnings) labelled with the level. */
+(function () {
+  "use strict";
+  if (!window.echarts) return;
+  var LV = window.forewarnLevels;
+  var lang = document.documentElement.lang.indexOf("zh") === 0 ? "zh" : "en";
+
+  function alpha(hex, a) {
+    var n = parseInt(hex.slice(1), 16);
+    return "rgba(" + (n >> 16) + "," + ((n >> 8) & 255) + "," + (n & 255) + "," + a + ")";
+  }
+
+  function thresholdLines(data) {
+    var lines = data.thresholds.map(function (t) {
+      var lv = LV[t.level];
+      return {
+        name: t.roman + " " + t.zh,
+        yAxis: t.value,
+        lineStyle: { color: lv.border, type: "dashed", width: lv.borderWidth },
+        label: { formatter: t.roman + " " + t.zh + " " + t.value, position: "insideEndTop", color: "#1b2733" },
+      };
+    });
+    if (data.baseline) {
+      lines.push({
+        name: data.baseline.kind,
+        yAxis: data.baseline.value,
+        lineStyle: { color: "#4a5561", type: "dotted", width: 1.5 },
+        label: { formatter: data.baseline.kind + " " + data.baseline.value.toPrecision(4), position: "insideStartTop" },
+      });
+    }
+    return lines;
+  }
+
+  function areas(data) {
+    return data.periods.map(function (p) {
+      var lv = LV[p.level];
+      return [
+        { name: p.roman + " " + p.zh, xAxis: p.start,
+          itemStyle: { color: alpha(lv.color, 0.22), borderColor: lv.border, borderWidth: 0.5, decal: lv.decal },
+          label: { color: "#1b2733", position: "insideTop" } },
+        { xAxis: p.end },
+      ];
+    });
+  }
+
+  function option(data) {
+    var highest = data.thresholds.reduce(function (m, t) { return Math.max(m, t.value); }, -Infinity);
+    var fmt = function (v) { return window.forewarnFormatTime(v, data.tz, lang); };
+    return {
+      animation: false,
+      aria: { enabled: true },
+      grid: { left: 56, right: 24, top: 28, bottom: 64 },
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return v + " " + data.unit; } },
+      xAxis: { type: "time", min: data.start, max: data.end, axisLabel: { formatter: fmt, hideOverlap: true } },
+      yAxis: {
+        type: "value", name: data.unit, scale: true,
+        max: function (v) { return isFinite(highest) ? Math.max(v.max, highest) : v.max; },
+      },
+      dataZoom: [{ type: "inside" }, { type: "slider", height: 22, bottom: 12, labelFormatter: fmt }],
+      series: [{
+        id: "readings", name: data.name, type: "line", showSymbol: false, data: data.points,
+        lineStyle: { width: 1.5, color: "#1b2733" }, itemStyle: { color: "#1b2733" },
+        markLine: { symbol: "none", silent: true, data: thresholdLines(data) },
+        markArea: { silent: true, data: areas(data) },
+      }],
+    };
+  }
+
+  document.querySelectorAll("[data-chart]").forEach(function (el) {
+    var node = document.getElementById(el.dataset.chart);
+    if (!node) return;
+    var data = JSON.parse(node.textContent);
+    var chart = echarts.init(el, null, { renderer: "svg" });
+    chart.setOption(option(data));
+    el.dataset.rendered = String(data.points.length);
+    window.addEventListener("resize", function () { chart.resize(); });
+  });
+})();
