@@ -47,6 +47,7 @@ class Draft:
     new: bool = False
     events: list[dict[str, Any]] = field(default_factory=list)
     state_events: list[int] = field(default_factory=list)  # indexes of status/level events
+    change: str | None = None  # what the last of them did (becomes ``last_change``)
     notify: bool = False
     moved: bool = False  # status or level changed: inhibition keys need refreshing
 
@@ -226,8 +227,10 @@ class Decider:
             if rule.sets_level
             else {"value": signal.value, "message": signal.message}
         )
+        change = rule.event
         if rule.event == "level_changed" and before.level is not None and step.level is not None:
             data.update(from_level=before.level.label, to_level=step.level.label)
+            change = "level_raised" if step.level > before.level else "level_lowered"
         d.event(
             rule.event,
             at,
@@ -237,6 +240,7 @@ class Decider:
             rule=rule.name,
             data=data,
         )
+        d.set(last_change=change)
         self._columns(d, rule.name, step, signal)
         self._escalation(d, rule.escalation, at)
         d.notify = d.notify or rule.notify

@@ -37,7 +37,7 @@ _G = WarningGroup.__table__.c
 WARNING_COLUMNS = (
     _W.id, _W.status, _W.level, _W.labels, _W.rule, _W.field, _W.region_code, _W.region_path,
     _W.routing, _W.title, _W.message, _W.flapping, _W.last_event_id, _W.site_code, _W.content,
-    _W.started_at, _W.muted_by,
+    _W.started_at, _W.muted_by, _W.last_change,
 )  # fmt: skip
 
 
@@ -144,7 +144,11 @@ def _tell(
         r["id"]: "reminder"
         if plan.reminder
         else notices.change_kind(
-            r["notified"], r["notified_level"], notify_state(Status(r["status"])), r["level"]
+            r["notified"],
+            r["notified_level"],
+            notify_state(Status(r["status"])),
+            r["level"],
+            r["last_change"],
         )
         for r in told
     }

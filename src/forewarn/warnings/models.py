@@ -61,10 +61,12 @@ class Warning(Base):
     last_signal_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_signal_key: Mapped[str | None] = mapped_column(String(200))
     last_event_id: Mapped[int | None] = mapped_column(Integer)
+    # What that event did: activated, reactivated, level_raised, level_lowered, resolved, lifted...
+    last_change: Mapped[str | None] = mapped_column(String(32))
     reactivations: Mapped[int] = mapped_column(Integer, default=0)
     flapping: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     changes: Mapped[list[float]] = mapped_column(JSON, default=list)
-    muted_by: Mapped[str | None] = mapped_column(String(200))
+    muted_by: Mapped[str | None] = mapped_column(String(200), index=True)
     # Escalation: the policy snapshot taken when the clock started, and the progress through it.
     escalation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     escalation_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -22,6 +22,8 @@ from forewarn.warnings import effects
 from forewarn.warnings.content import level_text
 from forewarn.warnings.routing import Recipient
 
+FIRING_CHANGES = frozenset({"activated", "reactivated", "level_raised", "level_lowered"})
+FIRING_CHANGES = frozenset({"activated", "reactivated", "level_raised", "level_lowered"})
 MARKS = {
     "activated": "",
     "reactivated": " 再次发布 again",
@@ -35,12 +37,17 @@ MARKS = {
 
 
 def change_kind(
-    told: str | None, told_level: int | None, state: str | None, level: int | None
+    told: str | None,
+    told_level: int | None,
+    state: str | None,
+    level: int | None,
+    last_change: str | None = None,
 ) -> str:
-    """How a warning changed since its receiver was last told."""
+    """How a warning changed since its receiver was last told (a receiver that was never told
+    of it hears what the warning's last change was, e.g. ``level_raised`` for a red route)."""
     if state == "firing":
         if told is None:
-            return "activated"
+            return last_change if last_change in FIRING_CHANGES else "activated"
         if told != "firing":
             return "reactivated"
         return "level_raised" if (level or 0) > (told_level or 0) else "level_lowered"

@@ -128,7 +128,7 @@ def _act(
     )
     if rule.to is not None:
         warning.status = step.status.value
-        warning.last_event_id = event_id
+        warning.last_event_id, warning.last_change = event_id, rule.event
     if rule.escalation.value == "stop":
         warning.escalation_due_at = None
     warning.updated_at = now
