@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from forewarn.cli import audit, catalogue, check, db, demo, devices, ingest, serve, users
+from forewarn.cli import notify as notify_cli
 from forewarn.cli import warnings as warnings_cli
 
 app = typer.Typer(
@@ -25,3 +26,4 @@ app.add_typer(users.app, name="users")
 app.add_typer(devices.app, name="device-keys")
 app.add_typer(audit.app, name="audit")
 app.add_typer(warnings_cli.app, name="warnings")
+app.add_typer(notify_cli.app, name="notify")

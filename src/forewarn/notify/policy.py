@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from forewarn.config import Settings
 from forewarn.notify.channels.base import Outcome
 
 Status = Literal["delivered", "pending", "failed", "given_up"]
@@ -28,6 +29,17 @@ class RetryPolicy:
     max_delay_s: float = 3600.0
     max_age_s: float = 86_400.0
     lease_s: float = 600.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        """The policy the ``delivery_*`` settings describe."""
+        return cls(
+            max_attempts=settings.delivery_max_attempts,
+            base_delay_s=settings.delivery_base_delay_s,
+            max_delay_s=settings.delivery_max_delay_s,
+            max_age_s=settings.delivery_max_age_s,
+            lease_s=settings.delivery_lease_s,
+        )
 
     def delay_after(self, attempts: int, retry_after_s: float | None = None) -> float:
         """Seconds to wait after `attempts` failed attempts (honouring a longer Retry-After)."""

@@ -1,0 +1,17 @@
+"""The publishing job the process loop runs: issue the CAP Updates and Cancels that are due."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from forewarn.config import Settings
+from forewarn.db import session_scope
+from forewarn.publish.service import sync_publications
+
+
+def publish_due(sessions: sessionmaker[Session], *, now: datetime, settings: Settings) -> int:
+    """One unit of work: issue due CAP messages (level changes, liftings); how many."""
+    with session_scope(sessions) as session:
+        return len(sync_publications(session, now=now, settings=settings))
