@@ -34,6 +34,12 @@ def _check_policy(doc: YamlDocument) -> str:
     return describe(doc)
 
 
+def _check_rules(doc: YamlDocument) -> str:
+    from forewarn.detect.ruleset import check_rules_file
+
+    return check_rules_file(doc)
+
+
 # Top-level key that identifies a kind of file -> checker. Other domains add theirs here.
 CHECKERS: dict[str, Callable[[YamlDocument], str]] = {
     "routes": _check_policy,
@@ -42,6 +48,7 @@ CHECKERS: dict[str, Callable[[YamlDocument], str]] = {
     "indicators": _check_catalogue,
     "departments": _check_catalogue,
     "fields": _check_catalogue,
+    "rules": _check_rules,
 }
 
 

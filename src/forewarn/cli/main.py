@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from forewarn.cli import audit, catalogue, check, db, demo, devices, ingest, serve, users
+from forewarn.cli import audit, backtest, catalogue, check, db, demo, devices, ingest, serve, users
 from forewarn.cli import notify as notify_cli
+from forewarn.cli import rules as rules_cli
 from forewarn.cli import warnings as warnings_cli
 
 app = typer.Typer(
@@ -27,3 +28,5 @@ app.add_typer(devices.app, name="device-keys")
 app.add_typer(audit.app, name="audit")
 app.add_typer(warnings_cli.app, name="warnings")
 app.add_typer(notify_cli.app, name="notify")
+app.command("backtest")(backtest.backtest)
+app.add_typer(rules_cli.app, name="rules")

@@ -189,6 +189,18 @@ class Engine:
         self.stats.signals += len(found)
         return [item[3] for item in found]
 
+    def snapshot(self) -> bytes:
+        """The engine's state as bytes (see ``forewarn.detect.snapshot``)."""
+        from forewarn.detect.snapshot import snapshot
+
+        return snapshot(self)
+
+    def restore(self, data: bytes) -> dict[str, int]:
+        """Continue from a snapshot; return the rows restored per rule id."""
+        from forewarn.detect.snapshot import restore
+
+        return restore(self, data)
+
     def state_bytes_per_series_rule(self) -> float:
         """Mean bytes of detector + level-machine state per (rule, series) row."""
         rows = sum(len(rt) for rt in self.runtimes)

@@ -85,8 +85,8 @@ def farrington(
     if ready.any():
         rows = idx[ready][:, None] + lay.offsets[None, :]
         y = x[rows]
-        eta, var_eta, phi = predict(lay, y, config)
-        e, u, s = threshold(eta, var_eta, phi, obs[ready], config)
+        pred = predict(lay, y, config)
+        e, u, s = threshold(pred.eta, pred.var_eta, pred.phi, obs[ready], config)
         expected[ready], upper[ready], score[ready] = e, u, s
     upper[~_enough_cases(x, idx, config.limit54)] = np.nan
     return finish(obs, expected, upper, score, idx)
@@ -102,27 +102,47 @@ def _enough_cases(x: Array, idx: NDArray[np.int64], limit54: tuple[int, int]) ->
     return np.asarray((recent >= cases) & (gaps[idx + 1] == gaps[start]))
 
 
-def predict(lay: Design, y: Array, config: FarringtonConfig) -> tuple[Array, Array, Array]:
-    """Linear predictor at t, its variance, and the dispersion (nan where no model fits)."""
+@dataclass(frozen=True)
+class Prediction:
+    """Per evaluated week: linear predictor at t, its variance, dispersion, and trend slope."""
+
+    eta: Array
+    var_eta: Array
+    phi: Array
+    slope: Array  # change of the linear predictor per time step (0 without a trend)
+
+    @staticmethod
+    def missing(m: int) -> Prediction:
+        """m predictions that could not be made (nan)."""
+        return Prediction(*(np.full(m, np.nan) for _ in range(4)))
+
+    def fill(self, where: NDArray[np.bool_], src: Prediction, pick: NDArray[np.bool_]) -> None:
+        """Copy src's entries `pick` into this prediction's entries `where` (same count)."""
+        for name in ("eta", "var_eta", "phi", "slope"):
+            getattr(self, name)[where] = getattr(src, name)[pick]
+
+
+def predict(lay: Design, y: Array, config: FarringtonConfig) -> Prediction:
+    """The model's prediction for each row of past counts y (nan where no model fits)."""
     present = np.isfinite(y)
     y = np.where(present, y, 0.0)
     prior = present.astype(np.float64)
+    out = Prediction.missing(y.shape[0])
     plain = np.ones(y.shape[0], dtype=bool)
-    eta, var_eta, phi = (np.full(y.shape[0], np.nan) for _ in range(3))
     if config.trend:
-        t_eta, t_var, t_phi, keep = _fit(lay.x_trend, y, prior, config, with_trend=True)
-        eta[keep], var_eta[keep], phi[keep] = t_eta[keep], t_var[keep], t_phi[keep]
+        trend, keep = _fit(lay.x_trend, y, prior, config, with_trend=True)
+        out.fill(keep, trend, keep)
         plain = ~keep
     if plain.any():
-        p_eta, p_var, p_phi, ok = _fit(lay.x_plain, y[plain], prior[plain], config, False)
-        eta[plain] = np.where(ok, p_eta, np.nan)
-        var_eta[plain], phi[plain] = p_var, p_phi
-    return eta, var_eta, phi
+        flat, ok = _fit(lay.x_plain, y[plain], prior[plain], config, with_trend=False)
+        out.fill(plain, flat, np.ones(ok.size, dtype=bool))
+        out.eta[np.flatnonzero(plain)[~ok]] = np.nan
+    return out
 
 
 def _fit(
     x: Array, y: Array, prior: Array, config: FarringtonConfig, with_trend: bool
-) -> tuple[Array, Array, Array, NDArray[np.bool_]]:
+) -> tuple[Prediction, NDArray[np.bool_]]:
     """Fit, reweight and predict at t; the mask says which problems this model serves."""
     iters, tol = config.glm_max_iter, config.glm_tol
     first = glm.fit(x, y, prior, max_iter=iters, tol=tol)
@@ -134,13 +154,14 @@ def _fit(
         phi = np.maximum(final.pearson(y), 1.0)
     disp = _variance_dispersion(final, y, weights, config)
     eta = final.beta[:, 0]
-    var_eta = final.cov[:, 0, 0] * disp
     ok = first.converged
+    slope = np.zeros(eta.size)
     if with_trend:
+        slope = final.beta[:, 1]
         pvalue = trend_pvalue(final, disp, index=1)
         fits_data = np.exp(eta) <= np.max(np.where(prior > 0, y, -np.inf), axis=1)
         ok = ok & (config.b >= 3) & (pvalue < config.p_threshold_trend) & fits_data
-    return eta, var_eta, phi, ok
+    return Prediction(eta, final.cov[:, 0, 0] * disp, phi, slope), ok
 
 
 def _variance_dispersion(fit: glm.GlmFit, y: Array, weights: Array, cfg: FarringtonConfig) -> Array:
