@@ -106,6 +106,14 @@ def _evidence(signal: Signal) -> dict[str, Any]:
     return data
 
 
+def _default_title(signal: Signal, labels: dict[str, str]) -> str:
+    """``<rule name> — <site name or region>`` when the rule's annotations give no title."""
+    name = signal.explanation.get("rule_name")
+    where = labels.get("site_name") or labels.get("region_name") or labels.get("region")
+    head = name if isinstance(name, str) and name else signal.rule
+    return f"{head} — {where}" if where else head
+
+
 class Decider:
     """Applies signals to drafts for one batch (policy and directory fixed for the batch)."""
 
@@ -132,9 +140,7 @@ class Decider:
         field_code = labels.get("field") or (site.field if site else "")
         found = walk_up(self.directory, region.code if region else None, field_code)
         notes = release.annotations_of(signal.explanation)
-        title = notes.get("title") or notes.get("summary") or signal.rule
-        if site is not None and not (notes.get("title") or notes.get("summary")):
-            title = f"{signal.rule} — {site.name}"
+        title = notes.get("title") or notes.get("summary") or _default_title(signal, labels)
         primary = found.primary
         return {
             "id": None,
