@@ -43,7 +43,7 @@ class PageParams:
     def __init__(
         self,
         limit: Annotated[int, Query(ge=1, le=1000, description="Items per page (max 1000).")] = 100,
-        offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+        offset: Annotated[int, Query(ge=0, le=10**9, description="Items to skip.")] = 0,
     ) -> None:
         self.limit = limit
         self.offset = offset

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from forewarn.errors import ForewarnError
@@ -68,6 +69,13 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+async def _out_of_range(_request: Request, exc: Exception) -> JSONResponse:
+    # A number or text the store cannot hold (an id past 64 bits on SQLite, 32 on PostgreSQL).
+    return error_response(
+        422, "invalid_input", "a value is out of the range the store can hold", None
+    )
+
+
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return error_response(500, "internal_error", "internal server error")
@@ -78,4 +86,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ForewarnError, _forewarn_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(DataError, _out_of_range)
     app.add_exception_handler(Exception, _unexpected)
