@@ -69,12 +69,17 @@ def level_counts(warnings: Iterable[Warning]) -> dict[str, dict[int, int]]:
 def newest_events(
     session: Session, scope: Scope, *, limit: int = 12
 ) -> list[tuple[WarningEvent, Warning]]:
-    """The latest time-line events of warnings in scope, newest first."""
+    """The latest time-line events of warnings in scope, newest first (deliveries left out:
+    each warning's page lists them)."""
     query = (
         select(WarningEvent, Warning)
         .join(Warning, Warning.id == WarningEvent.warning_id)
-        .where(scope.region_clause(Warning.region_path), scope.field_clause(Warning.field))
-        .order_by(WarningEvent.id.desc())
+        .where(
+            scope.region_clause(Warning.region_path),
+            scope.field_clause(Warning.field),
+            WarningEvent.kind.not_like("notification%"),
+        )
+        .order_by(WarningEvent.time.desc(), WarningEvent.id.desc())
         .limit(limit)
     )
     return [(e, w) for e, w in session.execute(query).all()]

@@ -145,4 +145,8 @@ def desk_queue(
     """The queue alone (polled by htmx, and swapped in when a filter changes)."""
     filters = _filters(level, field, region, status, offset)
     context = desk_context(request, session, principal.scope, filters)
-    return page(request, "desk_queue.html", context, now=now)
+    response = page(request, "desk_queue.html", context, now=now)
+    if request.headers.get("hx-request"):
+        # The address bar follows the filters, so a reload or a shared link shows the same.
+        response.headers["HX-Replace-Url"] = f"/warnings?{filters.query()}"
+    return response

@@ -56,6 +56,7 @@ EVENT_NAMES: dict[str, str] = {
     "escalated": N_("escalated"),
     "flapping_started": N_("flapping started"),
     "flapping_stopped": N_("flapping stopped"),
+    "notification_queued": N_("notification queued"),
     "notification_delivered": N_("notification delivered"),
     "notification_failed": N_("notification failed"),
     "silenced": N_("silenced"),
@@ -109,11 +110,13 @@ def fmt_ago(at: datetime | None, now: datetime, lang: str) -> str:
     return format_timedelta(at - now, add_direction=True, locale=BABEL_LOCALE[lang])
 
 
-def fmt_number(value: float | None, digits: int = 3) -> str:
-    """A reading for people: up to `digits` significant decimals, no float noise."""
+def fmt_number(value: float | None) -> str:
+    """A reading for people: four significant digits, two decimals at most above 1000."""
     if value is None:
         return "–"
-    return f"{value:.{digits}g}" if abs(value) < 10**digits else f"{value:.0f}"
+    if abs(value) >= 1000:
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{value:.4g}"
 
 
 def name_of(obj: Any, lang: str) -> str:

@@ -11,12 +11,13 @@ from forewarn.api.deps import CurrentPrincipal, NowDep, SessionDep, require
 from forewarn.auth.permissions import Permission
 from forewarn.auth.principal import Principal
 from forewarn.catalogue import service as catalogue
-from forewarn.catalogue.models import Region
+from forewarn.catalogue.models import FieldDomain, Region
 from forewarn.warnings import service as warnings_service
 from forewarn.warnings.models import Warning
 from forewarn.web import board, queries
 from forewarn.web.desk import names
 from forewarn.web.errors import WebRoute
+from forewarn.web.format import name_of
 from forewarn.web.render import language, page
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -92,6 +93,8 @@ def site_page(
 ) -> Response:
     """One site: its sensors, their last readings (silent ones marked) and its warnings."""
     context = site_context(session, principal, code, now)
+    field = session.get(FieldDomain, context["site"].field_code)
+    context["field_name"] = name_of(field, language(request)) if field else ""
     return page(request, "site.html", context, now=now)
 
 

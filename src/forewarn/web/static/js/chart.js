@@ -46,18 +46,25 @@
 
   function option(data) {
     var highest = data.thresholds.reduce(function (m, t) { return Math.max(m, t.value); }, -Infinity);
-    var fmt = function (v) { return window.forewarnFormatTime(v, data.tz, lang); };
+    var span = data.end - data.start;
+    var mode = span <= 30 * 3600e3 ? "time" : span > 120 * 86400e3 ? "date" : "both";
+    var fmt = function (v) { return window.forewarnFormatTime(v, data.tz, lang, mode); };
+    var full = function (v) { return window.forewarnFormatTime(v, data.tz, lang, "both"); };
     return {
       animation: false,
       aria: { enabled: true },
       grid: { left: 56, right: 24, top: 28, bottom: 64 },
-      tooltip: { trigger: "axis", valueFormatter: function (v) { return v + " " + data.unit; } },
+      tooltip: {
+        trigger: "axis",
+        axisPointer: { label: { formatter: function (p) { return p.axisDimension === "x" ? full(p.value) : p.value; } } },
+        valueFormatter: function (v) { return v + " " + data.unit; },
+      },
       xAxis: { type: "time", min: data.start, max: data.end, axisLabel: { formatter: fmt, hideOverlap: true } },
       yAxis: {
         type: "value", name: data.unit, scale: true,
         max: function (v) { return isFinite(highest) ? Math.max(v.max, highest) : v.max; },
       },
-      dataZoom: [{ type: "inside" }, { type: "slider", height: 22, bottom: 12, labelFormatter: fmt }],
+      dataZoom: [{ type: "inside" }, { type: "slider", height: 22, bottom: 12, labelFormatter: full }],
       series: [{
         id: "readings", name: data.name, type: "line", showSymbol: false, data: data.points,
         lineStyle: { width: 1.5, color: "#1b2733" }, itemStyle: { color: "#1b2733" },

@@ -19,15 +19,14 @@
     3: { key: "orange", roman: "II", zh: "橙", color: "#f08a24", text: "#1b2733", border: "#6e3500", borderWidth: 2.2, decal: decal(Math.PI / 4, [3, 4], 1) },
     4: { key: "red", roman: "I", zh: "红", color: "#c62828", text: "#ffffff", border: "#3d0000", borderWidth: 3, decal: decal(0, [4, 3], 1) },
   };
-  window.forewarnFormatTime = function (ms, tz, lang, withDate) {
-    var opts = { timeZone: tz, hour: "2-digit", minute: "2-digit", hour12: false };
-    if (withDate !== false) {
-      opts.year = "numeric";
-      opts.month = "2-digit";
-      opts.day = "2-digit";
-    }
+  // mode: "time" (14:05), "date" (2026-05-01) or anything else for both, in the display zone
+  // (sv-SE writes ISO-like dates, as the server does).
+  window.forewarnFormatTime = function (ms, tz, lang, mode) {
+    var opts = { timeZone: tz, hour12: false };
+    if (mode !== "date") { opts.hour = "2-digit"; opts.minute = "2-digit"; }
+    if (mode !== "time") { opts.year = "numeric"; opts.month = "2-digit"; opts.day = "2-digit"; }
     try {
-      return new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", opts).format(new Date(ms));
+      return new Intl.DateTimeFormat("sv-SE", opts).format(new Date(ms));
     } catch (e) {
       return new Date(ms).toISOString();
     }

@@ -1,0 +1,156 @@
+"""Acting on a warning from its page: CSRF, permissions, the service's effects and the audit."""
+
+from __future__ import annotations
+
+from lxml import html
+from sqlalchemy import select
+
+from forewarn.audit.models import AuditEntry
+from forewarn.warnings.models import Silence, Warning, WarningEvent
+
+
+def events(sessions, warning_id: int) -> list[WarningEvent]:
+    with sessions() as s:
+        query = select(WarningEvent).where(WarningEvent.warning_id == warning_id)
+        return list(s.scalars(query.order_by(WarningEvent.id)))
+
+
+def warning(sessions, warning_id: int) -> Warning:
+    with sessions() as s:
+        return s.get(Warning, warning_id)
+
+
+def test_a_post_without_the_csrf_token_is_refused(web_app, web_as, built):
+    client = web_as("duty_officer", "gs-em")
+    wid = built.warnings["ch4"]
+    before = len(events(web_app.state.sessions, wid))
+    refused = client.post(f"/warnings/{wid}/ack", data={"comment": "x"}, follow_redirects=False)
+    assert refused.status_code == 403
+    wrong = client.post(f"/warnings/{wid}/ack", data={"csrf_token": "forged"})
+    assert wrong.status_code == 403
+    assert warning(web_app.state.sessions, wid).status == "active"
+    assert len(events(web_app.state.sessions, wid)) == before
+
+
+def test_acknowledge_updates_status_time_line_and_audit(web_app, web_as, built):
+    client = web_as("duty_officer", "lz-em", **{"accept-language": "en"})
+    wid = built.warnings["ch4"]
+    answer = client.post(
+        f"/warnings/{wid}/ack",
+        data={"csrf_token": client.csrf, "comment": "on my way"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/warnings/{wid}?done=ack#timeline"
+    stored = warning(web_app.state.sessions, wid)
+    assert stored.status == "acknowledged"
+    assert stored.acknowledged_by.startswith("duty_officer.lz-em")
+    last = events(web_app.state.sessions, wid)[-1]
+    assert (last.kind, last.data.get("comment")) == ("acknowledged", "on my way")
+    page = html.fromstring(client.get(answer.headers["location"]).text)
+    assert page.xpath('//p[@id="done"]')
+    assert page.xpath('//section[@id="timeline"]//li/@data-event')[0] == "acknowledged"
+    assert "on my way" in page.xpath('//section[@id="timeline"]//li')[0].text_content()
+    assert "ack" not in page.xpath("//details/@data-action")  # nothing more to acknowledge
+    with web_app.state.sessions() as s:
+        actors = set(s.scalars(select(AuditEntry.actor).where(AuditEntry.entity == "warnings")))
+    assert any(a.startswith("user:duty_officer.lz-em") for a in actors)
+
+
+def test_comment_assign_silence_and_lift(web_app, web_as, built):
+    client = web_as("duty_officer", "gs-em")
+    wid = built.warnings["water"]
+    token = client.csrf
+    assert (
+        client.post(
+            f"/warnings/{wid}/comment", data={"csrf_token": token, "text": "crest at 3 pm"}
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            f"/warnings/{wid}/assign", data={"csrf_token": token, "assignee": "Wang Fang"}
+        ).status_code
+        == 200
+    )
+    silenced = client.post(
+        f"/warnings/{wid}/silence", data={"csrf_token": token, "hours": "4", "reason": "known"}
+    )
+    assert silenced.status_code == 200
+    lifted = client.post(
+        f"/warnings/{wid}/lift", data={"csrf_token": token, "reason": "crest passed"}
+    )
+    assert lifted.status_code == 200
+    assert 'id="done"' in lifted.text
+    kinds = [e.kind for e in events(web_app.state.sessions, wid)]
+    assert kinds[-3:] == ["commented", "assigned", "lifted"]
+    stored = warning(web_app.state.sessions, wid)
+    assert (stored.status, stored.assignee, stored.end_reason) == (
+        "lifted",
+        "Wang Fang",
+        "crest passed",
+    )
+    with web_app.state.sessions() as s:
+        (silence,) = s.scalars(select(Silence)).all()
+    assert silence.reason == "known"
+    assert 'rule="water-level-high"' in silence.matchers
+    assert (silence.ends_at - silence.starts_at).total_seconds() == 4 * 3600
+
+
+def test_a_viewer_gets_no_forms_and_cannot_post(web_app, web_as, built):
+    client = web_as("viewer", "gs-em")
+    wid = built.warnings["ch4"]
+    page = html.fromstring(client.get(f"/warnings/{wid}").text)
+    assert not page.xpath("//details[@data-action]")
+    assert page.xpath('//p[@data-empty="actions"]')
+    refused = client.post(f"/warnings/{wid}/ack", data={"csrf_token": client.csrf})
+    assert refused.status_code == 403
+    assert "text/html" in refused.headers["content-type"]
+    assert warning(web_app.state.sessions, wid).status == "active"
+
+
+def test_a_responder_may_acknowledge_and_comment_only(web_as, built):
+    client = web_as("responder", "lz-em")
+    page = html.fromstring(client.get(f"/warnings/{built.warnings['ch4']}").text)
+    assert set(page.xpath("//details/@data-action")) == {"ack", "comment"}
+
+
+def test_an_action_the_status_forbids_is_a_conflict_page(web_app, web_as, built):
+    client = web_as("duty_officer", "by-health")
+    wid = built.warnings["cases"]  # already acknowledged
+    answer = client.post(f"/warnings/{wid}/ack", data={"csrf_token": client.csrf})
+    assert answer.status_code == 409
+    assert "cannot ack" in answer.text
+    assert [e.kind for e in events(web_app.state.sessions, wid)].count("acknowledged") == 1
+
+
+def test_bad_form_input_names_the_field(web_as, built):
+    client = web_as("duty_officer", "gs-em")
+    wid = built.warnings["water"]
+    answer = client.post(f"/warnings/{wid}/lift", data={"csrf_token": client.csrf, "reason": "  "})
+    assert answer.status_code == 422
+    assert "reason" in answer.text
+    answer = client.post(
+        f"/warnings/{wid}/silence", data={"csrf_token": client.csrf, "hours": "9999", "reason": "x"}
+    )
+    assert answer.status_code == 422
+    assert "hours" in answer.text
+
+
+def test_acting_outside_scope_is_not_found(web_app, web_as, built):
+    client = web_as("duty_officer", "hg-em")
+    wid = built.warnings["water"]
+    answer = client.post(f"/warnings/{wid}/ack", data={"csrf_token": client.csrf})
+    assert answer.status_code == 404
+    assert warning(web_app.state.sessions, wid).status == "active"
+
+
+def test_sign_out_needs_the_token_and_ends_the_session(web_as, built):
+    client = web_as("viewer", "gs-em")
+    assert client.post("/logout").status_code == 403
+    out = client.post("/logout", data={"csrf_token": client.csrf}, follow_redirects=False)
+    assert out.status_code == 303
+    assert out.headers["location"] == "/login"
+    client.cookies.clear()
+    after = client.get("/situation", headers={"accept": "text/html"}, follow_redirects=False)
+    assert after.status_code == 303
