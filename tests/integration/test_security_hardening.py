@@ -44,8 +44,11 @@ def test_hsts_only_behind_tls(app, client):
 
 
 @pytest.fixture
-def web(app, sessions):
-    """A login page and a form handler built with the web-session helpers."""
+def web(app, sessions, monkeypatch):
+    """A login handler and form handlers built with the web-session helpers (test paths)."""
+    from forewarn.auth import middleware
+
+    monkeypatch.setattr(middleware, "PUBLIC_PATHS", middleware.PUBLIC_PATHS | {"/t/login"})
     load_catalogue(sessions)
     with session_scope(sessions) as s:
         service.create_user(
@@ -57,7 +60,7 @@ def web(app, sessions):
             now=datetime.now(UTC),
         )
 
-    @app.post("/login")
+    @app.post("/t/login")
     def login_page(
         request: Request,
         session: SessionDep,
@@ -72,15 +75,15 @@ def web(app, sessions):
         response.headers["x-test-csrf"] = token
         return response
 
-    @app.post("/web/acknowledge", dependencies=[require_authenticated()])
+    @app.post("/t/acknowledge", dependencies=[require_authenticated()])
     def act(principal: CurrentPrincipal, note: Annotated[str, Form()] = "") -> dict[str, str]:
         return {"by": principal.name, "note": note}
 
-    @app.get("/web/form", dependencies=[require_authenticated()])
+    @app.get("/t/form", dependencies=[require_authenticated()])
     def form(request: Request) -> dict[str, str]:
         return {"csrf": csrf_for(request)}
 
-    @app.post("/web/logout")
+    @app.post("/t/logout")
     def logout() -> Response:
         response = Response(status_code=204)
         end_web_session(response)
@@ -90,7 +93,7 @@ def web(app, sessions):
 
 
 def test_web_session_cookie_is_httponly_samesite_and_csrf_protected(web, anon_client):
-    answer = anon_client.post("/login", data={"username": "alice", "password": PASSWORD})
+    answer = anon_client.post("/t/login", data={"username": "alice", "password": PASSWORD})
     assert answer.status_code == 204, answer.text
     cookie = answer.headers["set-cookie"]
     assert cookie.startswith(f"{SESSION_COOKIE}=")
@@ -98,16 +101,16 @@ def test_web_session_cookie_is_httponly_samesite_and_csrf_protected(web, anon_cl
     assert "SameSite=lax" in cookie
     assert "Path=/" in cookie
     csrf = answer.headers["x-test-csrf"]
-    assert anon_client.get("/web/form").json() == {"csrf": csrf}, "cookie authenticates GETs"
-    refused = anon_client.post("/web/acknowledge", data={"note": "x"})
+    assert anon_client.get("/t/form").json() == {"csrf": csrf}, "cookie authenticates GETs"
+    refused = anon_client.post("/t/acknowledge", data={"note": "x"})
     assert refused.status_code == 403
     assert "CSRF" in refused.json()["error"]["message"]
-    wrong = anon_client.post("/web/acknowledge", data={"note": "x", "csrf_token": csrf[:-2]})
+    wrong = anon_client.post("/t/acknowledge", data={"note": "x", "csrf_token": csrf[:-2]})
     assert wrong.status_code == 403
-    ok = anon_client.post("/web/acknowledge", data={"note": "seen", "csrf_token": csrf})
+    ok = anon_client.post("/t/acknowledge", data={"note": "seen", "csrf_token": csrf})
     assert ok.status_code == 200
     assert ok.json() == {"by": "alice", "note": "seen"}, "the form body still reaches the handler"
-    by_header = anon_client.post("/web/acknowledge", headers={"X-CSRF-Token": csrf})
+    by_header = anon_client.post("/t/acknowledge", headers={"X-CSRF-Token": csrf})
     assert by_header.status_code == 200
     assert anon_client.get("/api/v1/auth/me").json()["username"] == "alice"
 
@@ -116,10 +119,10 @@ def test_session_cookie_is_secure_over_tls_and_cleared_on_logout(web):
     from fastapi.testclient import TestClient
 
     tls = TestClient(web, base_url="https://forewarn.example")
-    answer = tls.post("/login", data={"username": "alice", "password": PASSWORD})
+    answer = tls.post("/t/login", data={"username": "alice", "password": PASSWORD})
     assert "Secure" in answer.headers["set-cookie"]
     csrf = answer.headers["x-test-csrf"]
-    gone = tls.post("/web/logout", headers={"X-CSRF-Token": csrf})
+    gone = tls.post("/t/logout", headers={"X-CSRF-Token": csrf})
     assert gone.status_code == 204
     assert 'forewarn_session=""' in gone.headers["set-cookie"]
     assert tls.get("/api/v1/auth/me").status_code == 401
@@ -130,7 +133,7 @@ def test_api_tokens_are_not_web_sessions(web, anon_client):
         "/api/v1/auth/token", data={"username": "alice", "password": PASSWORD}
     ).json()["access_token"]
     anon_client.cookies.set(SESSION_COOKIE, token)
-    assert anon_client.get("/web/form").status_code == 401, "an api token is no cookie"
+    assert anon_client.get("/t/form").status_code == 401, "an api token is no cookie"
 
 
 def test_login_is_rate_limited_per_client(app, anon_client):
