@@ -20,7 +20,6 @@ from forewarn.web.errors import WebRoute
 from forewarn.web.format import parse_level
 from forewarn.web.i18n import N_
 from forewarn.web.render import language, page
-from forewarn.web.situation import REFRESH_S
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -97,7 +96,6 @@ def desk_context(
         "total": total,
         "page_size": PAGE_SIZE,
         "status_choices": STATUS_CHOICES,
-        "refresh_s": REFRESH_S,
         **names(session, scope, language(request)),
     }
 

@@ -24,6 +24,8 @@ from forewarn.web.i18n import LANG_COOKIE, LANG_PARAM, LANGUAGES, N_, negotiate,
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANG_COOKIE_AGE_S = 365 * 86400
+REFRESH_S = 10
+"""How often (wall seconds) live parts of pages refresh; ``app.state.web_refresh_s`` overrides."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ def base_context(request: Request, now: datetime) -> dict[str, Any]:
         "nav": [n for n in NAV if principal is not None and principal.has(n.permission)],
         "path": request.url.path,
         "now": now,
+        "refresh_s": getattr(request.app.state, "web_refresh_s", REFRESH_S),
         "tz_name": request.app.state.settings.timezone,
         "fmt_time": lambda at, seconds=False: fmt.fmt_time(at, tz, seconds=seconds),
         "fmt_ago": lambda at: fmt.fmt_ago(at, now, lang),

@@ -19,8 +19,6 @@ from forewarn.web.format import LEVELS, name_of
 from forewarn.web.render import language, page
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
-REFRESH_S = 10
-"""How often (wall seconds) the situation and the desk refresh themselves."""
 NEWEST_EVENTS = 12
 
 
@@ -69,10 +67,8 @@ def live_context(session: Session, principal: Principal, lang: str) -> dict[str,
         ),
         "region_names": names,
         "counts": counts,
-        "fields": [f for f in fields if f.code in counts]
-        + [f for f in fields if f.code not in counts],
+        "fields": fields,
         "events": board.newest_events(session, scope, limit=NEWEST_EVENTS),
-        "refresh_s": REFRESH_S,
     }
 
 

@@ -23,7 +23,6 @@ from forewarn.web.actions import SILENCE_HOURS
 from forewarn.web.errors import WebRoute
 from forewarn.web.format import name_of
 from forewarn.web.render import language, page
-from forewarn.web.situation import REFRESH_S
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -120,7 +119,6 @@ def warning_context(
         "chart": warning_chart(session, warning, events, series, now, lang=lang, tz=tz),
         "actions": allowed(principal, warning),
         "silence_hours": SILENCE_HOURS,
-        "refresh_s": REFRESH_S,
         "region": _region(session, warning, principal),
     }
 
@@ -158,5 +156,5 @@ def warning_timeline(
     """The time line alone (polled by htmx)."""
     warning = warnings_service.get_warning(session, warning_id, scope=principal.scope)
     events = list(reversed(warnings_service.timeline(session, warning.id)))
-    context = {"warning": warning, "events": events, "refresh_s": REFRESH_S}
+    context = {"warning": warning, "events": events}
     return page(request, "warning_timeline.html", context, now=now)

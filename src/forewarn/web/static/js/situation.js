@@ -11,6 +11,11 @@
   var lang = el.dataset.lang;
   var ready = false;
 
+  // Map labels follow the page's type scale (larger on a wall display).
+  function labelSize() {
+    return Math.round(parseFloat(getComputedStyle(document.documentElement).fontSize) * 0.8);
+  }
+
   function readState() {
     var node = document.getElementById("map-state");
     return node ? JSON.parse(node.textContent) : [];
@@ -76,11 +81,10 @@
         nameProperty: "code",
         roam: true,
         selectedMode: false,
-        layoutCenter: ["50%", "50%"],
-        layoutSize: "95%",
+        top: 8, bottom: 8, left: 8, right: 8,
         itemStyle: { areaColor: LV[0].color, borderColor: LV[0].border, borderWidth: LV[0].borderWidth },
         emphasis: { label: { show: true }, itemStyle: { shadowBlur: 6, shadowColor: "rgba(0,0,0,0.4)" } },
-        label: { fontSize: 11, lineHeight: 14 },
+        label: { fontSize: labelSize(), lineHeight: labelSize() * 1.25 },
         data: [],
       }],
     });

@@ -1,0 +1,268 @@
+"""The console in a real Chromium (Debian's, driven by Playwright) against a real server.
+
+Fails, never skips, when Chromium is missing: ``.ci/run`` installs it. Screenshots of every page
+go to ``test-artifacts/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from forewarn.api.app import create_app
+from forewarn.common import Level
+from forewarn.config import Settings
+from forewarn.db import session_scope
+from forewarn.detect.signals import SignalState
+from forewarn.scope import ALL
+from forewarn.warnings import service
+from tests.web import gansu, live, scenario
+
+pytestmark = pytest.mark.browser
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+LAPTOP = {"width": 1366, "height": 768}
+WALL = {"width": 2560, "height": 1440}
+
+
+class Live:
+    """The running server, its app and what the scenario built."""
+
+    def __init__(self, base: str, app, built: scenario.Built) -> None:
+        self.base, self.app, self.built = base, app, built
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium, headless."""
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: install the Debian package chromium"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, worker_id) -> Iterator[Live]:
+    """forewarn on a store of its own with the demo province, its users and four warnings."""
+    folder = tmp_path_factory.mktemp("browser")
+    settings = Settings(
+        data_dir=folder,
+        database_url=live.store_url(folder, worker_id),
+        admin_password=SecretStr(gansu.ADMIN_PASSWORD),
+    )
+    app = create_app(settings, clock=scenario.FixedClock(scenario.NOW), web_refresh_s=1)
+    built = gansu.build(app.state.sessions, settings, scenario.NOW)
+    with live.serve(app) as base:
+        yield Live(base, app, built)
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def page(browser, server) -> Iterator[object]:
+    """A fresh browser page (own cookies) that fails the test on any script error or CSP
+    violation."""
+    context = browser.new_context(viewport=LAPTOP, locale="en-GB")
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    yield tab
+    context.close()
+    assert not problems, problems
+
+
+def sign_in(tab, base: str, username: str, lang: str = "en") -> None:
+    """Use the login form."""
+    password = gansu.ADMIN_PASSWORD if username == "admin" else "forewarn-demo"
+    tab.goto(f"{base}/login?lang={lang}")
+    tab.fill("#username", username)
+    tab.fill("#password", password)
+    tab.click("form button[type=submit]")
+    tab.wait_for_url("**/situation")
+
+
+def map_option(tab) -> dict[str, dict[str, object]]:
+    """Region code -> what ECharts was told to draw for it (after the map has rendered)."""
+    tab.wait_for_selector("#situation-map[data-rendered]")
+    data = tab.evaluate(
+        """() => echarts.getInstanceByDom(document.getElementById('situation-map'))
+              .getOption().series[0].data.map(d => ({
+                 code: d.name, key: d.levelKey, color: d.itemStyle.areaColor,
+                 label: d.label.show ? d.label.formatter : null,
+                 border: d.itemStyle.borderWidth}))"""
+    )
+    return {d["code"]: d for d in data}
+
+
+def shot(tab, name: str) -> None:
+    """Save a screenshot as a test artefact."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+@pytest.mark.parametrize("username", list(gansu.EXPECTED_MAP))
+def test_each_demo_role_sees_the_map_coloured_as_the_warnings_say(page, server, username):
+    sign_in(page, server.base, username)
+    drawn = map_option(page)
+    expected = gansu.EXPECTED_MAP[username]
+    if username in gansu.MAP_REGIONS:
+        assert len(drawn) == gansu.MAP_REGIONS[username]
+    assert {c: d["key"] for c, d in drawn.items() if d["key"] != "none"} == expected
+    colours = page.evaluate("() => window.forewarnLevels")
+    for code, key in expected.items():
+        rank = {"blue": 1, "yellow": 2, "orange": 3, "red": 4}[key]
+        assert drawn[code]["color"] == colours[str(rank)]["color"]
+        assert drawn[code]["label"].endswith(
+            f"{colours[str(rank)]['roman']} {colours[str(rank)]['zh']}"
+        )
+        assert drawn[code]["border"] > colours["0"]["borderWidth"]  # outline, not colour alone
+    listed = page.eval_on_selector_all(
+        "li[data-region]",
+        "els => Object.fromEntries(els.map(e => [e.dataset.region, e.dataset.level]))",
+    )
+    assert listed == expected
+    filled = page.eval_on_selector_all("#situation-map svg path", "els => els.length")
+    assert filled >= len(drawn)
+    shot(page, f"situation-{username}")
+
+
+def test_open_a_warning_acknowledge_it_and_see_the_time_line(page, server):
+    sign_in(page, server.base, "city.duty")
+    page.click("nav.mainnav >> text=Warning desk")
+    wid = server.built.warnings["ch4"]
+    page.click(f'tr[data-warning="{wid}"] a')
+    page.wait_for_selector("[data-chart][data-rendered]")
+    assert page.get_attribute(".warning-head", "data-status") == "active"
+    option = page.evaluate(
+        """() => { const el = document.querySelector('[data-chart]');
+                   const o = echarts.getInstanceByDom(el).getOption();
+                   const s = o.series[0];
+                   return {points: s.data.length, lines: s.markLine.data.map(l => l.yAxis),
+                           areas: s.markArea.data.length}; }"""
+    )
+    assert option["lines"] == [1.5, 1.0, 0.8]  # red, orange, yellow thresholds
+    assert option["areas"] == 3  # yellow, orange, red periods
+    assert option["points"] > 50
+    shot(page, "warning-before-ack")
+    page.click('details[data-action="ack"] > summary')
+    page.fill("#ack-comment", "Mine rescue team on its way")
+    page.click('details[data-action="ack"] button[type=submit]')
+    page.wait_for_selector("#done")
+    assert page.get_attribute(".warning-head", "data-status") == "acknowledged"
+    first = page.locator("#timeline li").first
+    assert first.get_attribute("data-event") == "acknowledged"
+    assert "Mine rescue team on its way" in first.inner_text()
+    assert "city.duty" in first.inner_text()
+    shot(page, "warning-after-ack")
+
+
+def test_the_time_line_and_the_map_update_without_a_reload(page, server):
+    sign_in(page, server.base, "admin")
+    page.wait_for_selector("#situation-map[data-rendered]")
+    page.evaluate("() => { window.notReloaded = true; }")
+    story = [scenario.Step(scenario.NOW, SignalState.FIRING, Level.ORANGE, 1.1, 1.0)]
+    with session_scope(server.app.state.sessions) as s:
+        added = scenario.tell(
+            s, rule="ch4-high", site="mine-620981-01", indicator="ch4", steps=story
+        )
+    try:
+        page.wait_for_function(
+            "() => JSON.parse(document.getElementById('situation-map').dataset.levels)"
+            "['620981'] === 'orange'",
+            timeout=10_000,
+        )
+        assert page.evaluate("() => window.notReloaded") is True
+        wid = server.built.warnings["water"]
+        page.goto(f"{server.base}/warnings/{wid}")
+        page.evaluate("() => { window.notReloaded = true; }")
+        before = page.locator("#timeline li").count()
+        with session_scope(server.app.state.sessions) as s:
+            service.comment(
+                s, wid, scope=ALL, actor="province.duty", now=scenario.NOW, text="crest"
+            )
+        page.wait_for_function(
+            f"() => document.querySelectorAll('#timeline li').length === {before + 1}",
+            timeout=10_000,
+        )
+        assert "crest" in page.locator("#timeline li").first.inner_text()
+        assert page.evaluate("() => window.notReloaded") is True
+    finally:  # leave the situation as the other tests expect it
+        with session_scope(server.app.state.sessions) as s:
+            service.lift(s, added, scope=ALL, actor="admin", now=scenario.NOW, reason="test over")
+
+
+def test_switch_language(page, server):
+    sign_in(page, server.base, "province.duty", lang="en")
+    assert page.inner_text("main h1") == "Situation"
+    page.click('a[data-lang="zh"]')
+    page.wait_for_selector("html[lang='zh-Hans']")
+    assert page.inner_text("main h1") == "态势总览"
+    assert "红色" in page.inner_text(".legend")
+    shot(page, "situation-zh")
+    page.click("nav.mainnav >> text=预警处置台")
+    assert page.inner_text("main h1") == "预警处置台"  # the choice is remembered
+    page.click('a[data-lang="en"]')
+    assert page.inner_text("main h1") == "Warning desk"
+
+
+def test_keyboard_skip_link_and_focus(page, server):
+    sign_in(page, server.base, "county.viewer")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+    page.keyboard.press("Tab")
+    outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
+
+
+PAGES = [
+    ("login", "/login?lang=en"),
+    ("desk", "/warnings"),
+    ("warning", "/warnings/{ch4}"),
+    ("series", "/series?site=mine-620111-01&indicator=ch4&range=1d"),
+    ("sites", "/sites"),
+    ("site", "/sites/mine-620111-01"),
+    ("regions", "/regions"),
+    ("region", "/regions/620100"),
+]
+
+
+def test_screenshots_of_every_page_on_a_laptop_and_a_wall(browser, server):
+    for viewport, suffix in ((LAPTOP, "1366x768"), (WALL, "wall")):
+        context = browser.new_context(viewport=viewport, locale="en-GB")
+        tab = context.new_page()
+        errors: list[str] = []
+        tab.on(
+            "console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None
+        )
+        tab.goto(f"{server.base}/login?lang=en")
+        shot(tab, f"login-{suffix}")
+        sign_in(tab, server.base, "admin")
+        tab.wait_for_selector("#situation-map[data-rendered]")
+        box = tab.eval_on_selector("#situation-map", "e => e.getBoundingClientRect().bottom")
+        assert box <= viewport["height"]  # the whole map fits on the screen
+        shot(tab, f"situation-{suffix}")
+        for name, path in PAGES[1:]:
+            tab.goto(server.base + path.format(**server.built.warnings))
+            if tab.locator("[data-chart]").count():
+                tab.wait_for_selector("[data-chart][data-rendered]")
+            assert tab.locator("main h1").count() == 1, name
+            shot(tab, f"{name}-{suffix}")
+        context.close()
+        assert not errors, errors
+    assert len(list(ARTIFACTS.glob("*-wall.png"))) == len(PAGES) + 1
