@@ -183,7 +183,8 @@ def _sum_at_or_above(
     """For each threshold, the sum of `values` whose score is at or above it."""
     order = np.argsort(-scores, kind="stable")
     cumulative = np.r_[0.0, np.cumsum(values[order])]
-    return cumulative[np.searchsorted(-scores[order], -thresholds, side="right")]
+    at = np.searchsorted(-scores[order], -thresholds, side="right")
+    return np.asarray(cumulative[at], dtype=np.float64)
 
 
 def _window_events(
