@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,11 @@ from sqlalchemy import select
 from forewarn.auth.permissions import granted
 from forewarn.auth.shares import create_share
 from forewarn.catalogue.models import Series
+from forewarn.common import Level
 from forewarn.db import session_scope
+from forewarn.detect.signals import Signal, SignalState
+from forewarn.warnings.apply import apply_signals
+from forewarn.warnings.models import Warning
 from tests.factories import DATA, load_catalogue
 
 EXTRA = """
@@ -79,6 +83,8 @@ class World:
         self.extra = tmp / "extra.yaml"
         self.extra.write_text(EXTRA, "utf-8")
         self.series: dict[int, str] = {}
+        self.warnings: dict[int, str] = {}  # warning id -> site code
+        self.published: set[str] = set()  # sites whose warning has an approved CAP
 
     def under(self, region: str, top: str) -> bool:
         """Whether `region` is `top` or below it."""
@@ -118,13 +124,45 @@ class World:
         }
 
 
+T0 = datetime(2026, 5, 1, 8, tzinfo=UTC)
+PUBLISHED = "gauge-lanzhou"
+
+
+class FixedClock:
+    """The app's clock, stopped at T0 + 10 minutes."""
+
+    def now(self) -> datetime:
+        return T0 + timedelta(minutes=10)
+
+
+def _fire(w: World, code: str) -> Signal:
+    site = w.sites[code]
+    labels = {"site": code, "indicator": site["series"][0]["indicator"],
+              "region": site["region"], "field": site["field"]}  # fmt: skip
+    return Signal(rule="matrix", fingerprint=f"matrix|{code}", labels=labels,
+                  state=SignalState.FIRING, level=Level.ORANGE, at=T0, started_at=T0,
+                  value=1.0, message=f"matrix at {code}")  # fmt: skip
+
+
 @pytest.fixture
-def world(sessions, tmp_path) -> World:
+def world(app, sessions, tmp_path, client_as) -> World:
+    """Both catalogue files, one active warning per site, and the gauge's warning published."""
     load_catalogue(sessions)
     w = World(tmp_path)
     load_catalogue(sessions, w.extra)
+    app.state.clock = FixedClock()
+    with session_scope(sessions) as s:
+        apply_signals(s, [_fire(w, code) for code in sorted(w.sites)], now=T0)
     with sessions() as s:
         w.series = {x.id: x.site.code for x in s.scalars(select(Series))}
+        w.warnings = {x.id: x.labels["site"] for x in s.scalars(select(Warning))}
+    gauge = next(i for i, code in w.warnings.items() if code == PUBLISHED)
+    url = f"/api/v1/warnings/{gauge}/publication"
+    draft = {"headline": {"en": "Flood warning"}, "event": {"en": "Flood"}}
+    assert client_as("analyst", "gs-em", username="pub.composer").post(url, json=draft).is_success
+    approved = client_as("duty_officer", "gs-em", username="pub.approver").post(f"{url}/approve")
+    assert approved.status_code == 200, approved.text
+    w.published = {PUBLISHED}
     return w
 
 
@@ -288,21 +326,100 @@ READS: list[Row] = [
     ("GET /indicators", _indicators, _indicators_expected, CAT),
 ]
 
+
+def _warning_sites(c, w: World, **params) -> set[str]:
+    answer = c.get("/api/v1/warnings", params=params | {"limit": 1000})
+    if answer.status_code == 404:  # a filter naming a region the caller cannot see
+        assert answer.json()["error"]["details"] == {"region": params.get("within")}
+        return set()
+    return {x["site_code"] for x in _items(answer)}
+
+
+def _per_warning(method: str, path: str, body: dict[str, Any] | None = None):
+    def ask(c, w: World) -> set[str]:
+        out = set()
+        for wid, site in w.warnings.items():
+            answer = c.request(method, path.format(id=wid), json=body)
+            if answer.status_code == 403:
+                raise Refused
+            assert answer.status_code in (200, 404), answer.text
+            if answer.status_code == 200:
+                out.add(site)
+        return out
+
+    return ask
+
+
+def _warned(w: World, p: Caller, *, write: bool = False) -> set[str]:
+    return w.visible_sites(p, write=write) & set(w.warnings.values())
+
+
+WR, WC = "warnings:read", "warnings:comment"
+READS += [
+    ("GET /warnings", _warning_sites, _warned, WR),
+    (
+        "GET /warnings?within=620100",
+        lambda c, w: _warning_sites(c, w, within="620100"),
+        lambda w, p: {s for s in _warned(w, p) if w.under(w.sites[s]["region"], "620100")},
+        WR,
+    ),
+    (
+        "GET /warnings?field=public_health",
+        lambda c, w: _warning_sites(c, w, field="public_health"),
+        lambda w, p: {s for s in _warned(w, p) if w.sites[s]["field"] == "public_health"},
+        WR,
+    ),
+    (
+        "GET /warnings?site=cdc-honggu",
+        lambda c, w: _warning_sites(c, w, site="cdc-honggu"),
+        lambda w, p: _warned(w, p) & {"cdc-honggu"},
+        WR,
+    ),
+    ("GET /warnings/{id}", _per_warning("GET", "/api/v1/warnings/{id}"), _warned, WR),
+    (
+        "GET /warnings/{id}/cap (CAP)",
+        _per_warning("GET", "/api/v1/warnings/{id}/cap"),
+        lambda w, p: _warned(w, p) & w.published,
+        WR,
+    ),
+]
+
 WRITES: list[Row] = [
     ("POST /readings", _ingest, lambda w, p: w.visible_sites(p, write=True), RW),
+    (
+        "POST /warnings/{id}/comment",
+        _per_warning("POST", "/api/v1/warnings/{id}/comment", {"text": "seen"}),
+        lambda w, p: _warned(w, p, write=True),
+        WC,
+    ),
 ]
 
 
-@pytest.mark.parametrize("row", READS + WRITES, ids=lambda r: r[0])
 @pytest.mark.parametrize("caller", CALLERS, ids=lambda c: c.name)
-def test_scope_matrix(world, caller_client, caller, row, sessions):
-    name, ask, oracle, permission = row
+def test_scope_matrix(world, caller_client, caller):
+    """One caller against every row (one world per caller keeps the matrix fast)."""
     c = caller_client(caller)
-    if permission not in granted(frozenset({caller.role})):
-        with pytest.raises(Refused):
-            ask(c, world)
-        return
-    assert ask(c, world) == oracle(world, caller), f"{caller.name} x {name}"
+    wrong = {}
+    for name, ask, oracle, permission in READS + WRITES:
+        if permission not in granted(frozenset({caller.role})):
+            try:
+                got = ask(c, world)
+            except Refused:
+                continue
+            wrong[name] = f"answered {sorted(got)} without {permission}"
+            continue
+        got, expected = ask(c, world), oracle(world, caller)
+        if got != expected:
+            wrong[name] = f"saw {sorted(got)}, should see {sorted(expected)}"
+    assert not wrong, "\n".join(f"{caller.name} x {k}: {v}" for k, v in wrong.items())
+
+
+def test_every_row_is_exercised_with_and_without_permission():
+    for name, _ask, _oracle, permission in READS + WRITES:
+        roles = {c.role for c in CALLERS}
+        assert any(permission in granted(frozenset({r})) for r in roles), name
+        if permission not in {CAT, RR, WR}:
+            assert any(permission not in granted(frozenset({r})) for r in roles), name
 
 
 def test_the_matrix_is_not_trivial(world):
@@ -315,6 +432,18 @@ def test_the_matrix_is_not_trivial(world):
             assert (seen == everything) == (caller.role == "administrator"), caller
     shared = next(c for c in CALLERS if c.name == "county-duty-shared")
     assert world.visible_sites(shared) > world.visible_sites(shared, write=True)
+
+
+def test_public_feed_shows_only_approved_public_warnings(world, anon_client, client):
+    feed = anon_client.get("/feeds/cap.atom")
+    assert feed.status_code == 200
+    entries = feed.text.count("<entry>")
+    assert entries == len(world.published) == 1
+    assert "城关区" in feed.text, "the published gauge's county"
+    for wid, site in world.warnings.items():
+        cap = client.get(f"/api/v1/warnings/{wid}/cap")
+        assert (cap.status_code == 200) == (site in world.published)
+    assert "matrix at" not in feed.text, "unpublished warnings stay off the feed"
 
 
 def test_regions_show_the_subtree_and_the_path_above(world, caller_client):
