@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pydantic import SecretStr
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from forewarn.auth.principal import SYSTEM
 from forewarn.cli.main import app as cli
+from forewarn.common import Level
 from forewarn.db import session_scope
 from forewarn.notify.job import DeliveryJob
 from forewarn.notify.models import Notification
 from forewarn.notify.outbox import OutboxItem, enqueue
+from forewarn.publish import service
+from forewarn.publish.jobs import PublishJob
+from forewarn.publish.schemas import PublicationDraftIn
+from forewarn.runtime import Runtime
+from forewarn.scope import ALL
+from tests.factories import load_catalogue
 from tests.integration.test_delivery_restart import SECRET, LocalReceiver
+from tests.integration.test_publish_api import T0, fire
+
+
+@dataclass
+class Fixed:
+    """A clock that stands still."""
+
+    at: datetime
+
+    def now(self) -> datetime:
+        return self.at
 
 
 def fill(sessions, url: str, n: int, now: datetime, channel: str = "webhook") -> None:
@@ -63,3 +83,27 @@ def test_notify_run_once_and_status(sessions, database_url, monkeypatch, tmp_pat
     assert shown.exit_code == 0, shown.output
     assert "webhook" in shown.output
     assert "delivered" in shown.output
+
+
+def test_jobs_run_in_the_process_loop(sessions, settings):
+    load_catalogue(sessions)
+    wid = fire(sessions, Level.YELLOW, T0)
+    with session_scope(sessions) as s:
+        service.draft_publication(s, wid, PublicationDraftIn(), who=SYSTEM, scope=ALL, now=T0)
+        service.approve_publication(s, wid, who=SYSTEM, scope=ALL, now=T0, settings=settings)
+    fire(sessions, Level.RED, T0 + timedelta(minutes=1))
+    with LocalReceiver() as receiver:
+        fill(sessions, receiver.url, 2, T0)
+        configured = settings.model_copy(update={"webhook_secret": SecretStr(SECRET)})
+        delivery = DeliveryJob.create(sessions, configured)
+        runtime = Runtime(clock=Fixed(T0 + timedelta(minutes=2)))
+        runtime.add("publish", PublishJob(sessions, settings))
+        runtime.add("deliver", delivery)
+        try:
+            runtime.tick()
+        finally:
+            delivery.close()
+    assert delivery.runs == 1
+    assert len(receiver.received) == 2
+    with sessions() as s:
+        assert [m.msg_type for m in service.messages_of(s, wid)] == ["Alert", "Update"]

@@ -63,6 +63,10 @@ class DeliveryJob:
         self.runs += 1
         return total
 
+    def __call__(self, now: datetime) -> None:
+        """Run once at `now` (the signature of a ``forewarn.runtime.Runtime`` job)."""
+        self.run_once(now)
+
     def close(self) -> None:
         """Release the HTTP client."""
         self.client.close()
