@@ -12,7 +12,7 @@ from forewarn.errors import NotFound
 from forewarn.notify.models import InboxItem
 
 
-def query_inbox(principal: Principal, *, unread_only: bool = False) -> Select[tuple[InboxItem]]:
+def query_inbox(principal: Principal, *, unread_only: bool = False) -> Select[InboxItem]:
     """Items addressed to the principal or to its department, newest first."""
     mine = []
     if principal.kind == "user" and principal.id is not None:

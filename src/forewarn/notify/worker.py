@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from forewarn.db import session_scope
@@ -56,7 +56,7 @@ def _no_hook(_session: Session, _report: DeliveryReport) -> None:
     return None
 
 
-def _due(now: datetime, channels: list[str]) -> object:
+def _due(now: datetime, channels: list[str]) -> ColumnElement[bool]:
     return and_(
         Notification.status.in_(("pending", "sending")),
         Notification.next_attempt_at <= now,
@@ -64,7 +64,7 @@ def _due(now: datetime, channels: list[str]) -> object:
     )
 
 
-def _fenced(notification_id: int, status: str, attempts: int) -> object:
+def _fenced(notification_id: int, status: str, attempts: int) -> ColumnElement[bool]:
     return and_(
         Notification.id == notification_id,
         Notification.status == status,

@@ -72,4 +72,5 @@ def build_feed(
     for item in sorted(entries, key=lambda e: e.sent, reverse=True):
         _entry(feed, item)
     ET.indent(feed, space="  ")
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    xml: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return xml

@@ -208,4 +208,5 @@ def build_cap(alert: CapAlert, *, tz: tzinfo) -> bytes:
     for text in alert.texts:
         _info(root, alert, text, tz)
     ET.indent(root, space="  ")
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True, default_namespace=NS)
+    xml: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True, default_namespace=NS)
+    return xml
