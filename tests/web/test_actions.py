@@ -154,3 +154,53 @@ def test_sign_out_needs_the_token_and_ends_the_session(web_as, built):
     client.cookies.clear()
     after = client.get("/situation", headers={"accept": "text/html"}, follow_redirects=False)
     assert after.status_code == 303
+
+
+def test_draft_and_approve_a_public_release_with_four_eyes(web_app, web_as, built):
+    wid = built.warnings["ch4"]
+    composer = web_as("duty_officer", "gs-em", **{"accept-language": "en"})
+    page = html.fromstring(composer.get(f"/warnings/{wid}").text)
+    assert page.xpath('//dd[@data-publication="none"]')
+    assert page.xpath('//input[@name="headline_zh"]/@value')[0].startswith("红色预警")
+    drafted = composer.post(
+        f"/warnings/{wid}/publication/draft",
+        data={
+            "csrf_token": composer.csrf,
+            "headline_zh": "红古区煤矿瓦斯红色预警",
+            "headline_en": "Red warning: methane at Honggu",
+            "description_zh": "甲烷浓度超限",
+        },
+    )
+    assert drafted.status_code == 200
+    page = html.fromstring(drafted.text)
+    assert page.xpath('//dd[@data-publication="draft"]')
+    assert page.xpath("//p[@data-four-eyes]")
+    assert not page.xpath('//details[@data-action="approve"]')
+    refused = composer.post(
+        f"/warnings/{wid}/publication/approve", data={"csrf_token": composer.csrf}
+    )
+    assert refused.status_code == 403
+    assert "four-eyes" in refused.text
+    approver = web_as("duty_officer", "lz-em")
+    page = html.fromstring(approver.get(f"/warnings/{wid}").text)
+    assert page.xpath('//details[@data-action="approve"]')
+    approved = approver.post(
+        f"/warnings/{wid}/publication/approve", data={"csrf_token": approver.csrf}
+    )
+    assert approved.status_code == 200
+    page = html.fromstring(approved.text)
+    assert page.xpath('//dd[@data-publication="approved"]')
+    (link,) = page.xpath('//li[@data-cap="Alert"]/a/@href')
+    cap = approver.get(link)
+    assert cap.status_code == 200
+    assert "红古区煤矿瓦斯红色预警" in cap.text
+    kinds = [e.kind for e in events(web_app.state.sessions, wid)]
+    assert {"publication_drafted", "publication_approved", "cap_issued"} <= set(kinds)
+
+
+def test_an_analyst_may_draft_but_not_approve(web_as, built):
+    client = web_as("analyst", "gs-em")
+    page = html.fromstring(client.get(f"/warnings/{built.warnings['ch4']}").text)
+    assert page.xpath('//details[@data-action="draft"]')
+    assert not page.xpath('//details[@data-action="approve"]')
+    assert set(page.xpath("//details/@data-action")) == {"comment", "draft"}

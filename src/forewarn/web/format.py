@@ -62,6 +62,9 @@ EVENT_NAMES: dict[str, str] = {
     "silenced": N_("silenced"),
     "silence_expired": N_("silence expired"),
     "cap_issued": N_("CAP message issued"),
+    "publication_drafted": N_("public release drafted"),
+    "publication_approved": N_("public release approved"),
+    "heartbeat_missed": N_("heartbeat missed"),
 }
 """Time-line event kinds as people read them (unknown kinds are shown as they are)."""
 

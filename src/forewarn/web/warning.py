@@ -22,6 +22,7 @@ from forewarn.web import chart
 from forewarn.web.actions import SILENCE_HOURS
 from forewarn.web.errors import WebRoute
 from forewarn.web.format import name_of
+from forewarn.web.publishing import publication_context
 from forewarn.web.render import language, page
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -120,6 +121,7 @@ def warning_context(
         "actions": allowed(principal, warning),
         "silence_hours": SILENCE_HOURS,
         "region": _region(session, warning, principal),
+        **publication_context(session, warning, principal),
     }
 
 
