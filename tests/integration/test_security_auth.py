@@ -6,6 +6,8 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fastapi import WebSocket
+from starlette.websockets import WebSocketDisconnect
 
 from forewarn.auth import service
 from forewarn.auth.models import User
@@ -190,3 +192,21 @@ def test_no_password_reaches_the_logs(anon_client, sessions, caplog):
     assert caplog.records, "logging was captured"
     assert PASSWORD not in text
     assert secret_guess not in text
+
+
+def test_websockets_need_credentials_too(app, anon_client, client):
+    @app.websocket("/api/v1/ws-probe")
+    async def probe(ws: WebSocket) -> None:
+        await ws.accept()
+        await ws.send_text(ws.state.principal.name)
+        await ws.close()
+
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        anon_client.websocket_connect("/api/v1/ws-probe"),
+    ):
+        pass
+    assert refused.value.code == 1008
+    assert refused.value.reason == "", "closed by the middleware, before any handler"
+    with client.websocket_connect("/api/v1/ws-probe") as ws:
+        assert ws.receive_text() == "test-admin"

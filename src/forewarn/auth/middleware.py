@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, quote
 
 from sqlalchemy.orm import Session, selectinload
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from forewarn.auth.devices import device_principal
@@ -47,7 +47,7 @@ def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path == "/feeds" or path.startswith(PUBLIC_PREFIXES)
 
 
-def credentials_of(request: Request) -> Credentials | None:
+def credentials_of(request: HTTPConnection) -> Credentials | None:
     """The credentials a request carries, if any."""
     auth = request.headers.get("authorization")
     if auth is not None:
@@ -98,10 +98,10 @@ class Authenticate:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Authenticate one HTTP request."""
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        request = Request(scope)
+        request = HTTPConnection(scope)
         public = is_public(scope["path"])
         creds = credentials_of(request)
         principal = None
@@ -111,11 +111,14 @@ class Authenticate:
         if principal is None:
             if public:
                 await self.app(scope, receive, send)
+            elif scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})  # policy violation
             else:
                 await _refuse(scope, send, invalid=creds is not None)
             return
-        if creds is not None and creds.kind == "cookie" and scope["method"] not in SAFE_METHODS:
-            receive, token = await _csrf_submitted(request, receive)
+        unsafe = scope["type"] == "http" and scope["method"] not in SAFE_METHODS
+        if creds is not None and creds.kind == "cookie" and unsafe:
+            receive, token = await _csrf_submitted(Request(scope), receive)
             key = app_key(scope["app"])
             if not csrf_valid(key, principal.session_id or "", token):
                 await _send_json(
@@ -151,7 +154,7 @@ async def _csrf_submitted(request: Request, receive: Receive) -> tuple[Receive, 
 
 async def _refuse(scope: Scope, send: Send, *, invalid: bool) -> None:
     path = scope["path"]
-    headers = dict(Request(scope).headers)
+    headers = dict(HTTPConnection(scope).headers)
     wants_html = "text/html" in headers.get("accept", "")
     if scope["method"] == "GET" and not path.startswith("/api/") and wants_html:
         location = f"/login?next={quote(path)}"
