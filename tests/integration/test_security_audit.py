@@ -197,3 +197,19 @@ def test_concurrent_appends_never_fork_the_chain(sessions, db):
         verdict = verify(conn)
     assert verdict.ok, verdict
     assert verdict.checked == count
+
+
+def test_a_csv_ingest_is_one_entry_per_chunk_naming_the_file(sessions, settings, tmp_path):
+    load_catalogue(sessions)
+    path = tmp_path / "mine.csv"
+    rows = [f"mine-honggu-1,ch4,2026-05-01T00:{m:02d}:00Z,0.3" for m in range(20)]
+    path.write_text("site,indicator,time,value\n" + "\n".join(rows) + "\nx,y,z,w\n", "utf-8")
+    env = {"FOREWARN_DATABASE_URL": settings.effective_database_url}
+    args = ["ingest", "csv", str(path), "--data-dir", str(settings.data_dir)]
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 3, result.output  # one rejected row
+    batch = _entries(sessions, action="ingest")
+    assert len(batch) == 1
+    assert batch[0].actor.startswith("cli:")
+    assert batch[0].after["source"] == "mine.csv"
+    assert (batch[0].after["accepted"], batch[0].after["rejected"]) == (20, 1)

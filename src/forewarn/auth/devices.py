@@ -148,18 +148,23 @@ def ingest_as(
     series, times, values = result.readings.arrays()
     result.accepted = store.insert(session, series, times, values)
     result.duplicates = len(series) - result.accepted
-    if result.accepted:
-        record(
-            session,
-            action="ingest",
-            entity="readings",
-            after={
-                "accepted": result.accepted,
-                "duplicates": result.duplicates,
-                "rejected": len(result.rejected),
-                "series": sorted(set(result.readings.series)),
-                "from_ms": int(times.min()),
-                "to_ms": int(times.max()),
-            },
-        )
+    log_batch(session, result)
     return result
+
+
+def log_batch(session: Session, result: IngestResult, *, source: str | None = None) -> None:
+    """One audit entry for an ingest batch that stored something (counts, series, time range)."""
+    if not result.accepted:
+        return
+    good = result.readings
+    after: dict[str, Any] = {
+        "accepted": result.accepted,
+        "duplicates": result.duplicates,
+        "rejected": len(result.rejected),
+        "series": sorted(set(good.series)),
+        "from_ms": min(good.times_ms),
+        "to_ms": max(good.times_ms),
+    }
+    if source is not None:
+        after["source"] = source
+    record(session, action="ingest", entity="readings", after=after)

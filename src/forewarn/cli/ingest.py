@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
-from forewarn.cli.common import DataDir, console, err_console, settings_for
+from forewarn.auth.devices import log_batch
+from forewarn.cli.common import DataDir, cli_actor, console, err_console, settings_for
 from forewarn.db import make_engine, make_session_factory, session_scope
 from forewarn.ingest.directory import SeriesDirectory
 from forewarn.ingest.pipeline import ingest
@@ -85,7 +86,9 @@ def ingest_csv(
             if not rows:
                 break
             with session_scope(sessions) as session:
+                session.info["actor"] = cli_actor()
                 result = ingest(session, rows, directory, first_index=first)
+                log_batch(session, result, source=file.name)
             total["accepted"] += result.accepted
             total["duplicates"] += result.duplicates
             total["rejected"] += len(result.rejected)
