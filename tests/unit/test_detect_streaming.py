@@ -3,6 +3,8 @@ reading times, and a snapshot/restore in the middle give exactly the signals of 
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -113,7 +115,7 @@ def _stream(rows, cuts, advances, shuffles, restore_at):
     engine = Engine(RULES, SERIES, start=T0)
     out = []
     bounds = sorted({c % (len(rows) + 1) for c in cuts} | {0, len(rows)})
-    for k, (lo, hi) in enumerate(zip(bounds, bounds[1:], strict=False)):
+    for k, (lo, hi) in enumerate(itertools.pairwise(bounds)):
         chunk = rows[lo:hi]
         if shuffles[k % len(shuffles)]:
             chunk = sorted(chunk, key=lambda r: r[1])  # per-series order only
@@ -149,7 +151,9 @@ def test_streaming_in_any_chunking_equals_batch(per_series, cuts, advances, shuf
         return
     end = rows[-1][0] + 20 * MINUTE
     ids = [r[1] for r in rows]
-    batch = evaluate(RULES, SERIES, ids, [r[0] for r in rows], [r[2] for r in rows], start=T0, end=end)
+    batch = evaluate(
+        RULES, SERIES, ids, [r[0] for r in rows], [r[2] for r in rows], start=T0, end=end
+    )
     streamed, engine = _stream(rows, cuts, advances, shuffles, restore_at)
     streamed += engine.advance(end)
     assert _normal(streamed, engine.order) == _normal(batch, engine.order)

@@ -219,13 +219,18 @@ def evaluate(
     start: datetime | int | None = None,
     end: datetime | int | None = None,
 ) -> list[Signal]:
-    """Batch evaluation of a whole history through the same engine (readings in any order)."""
+    """Batch evaluation of a whole history through the same engine (readings in any order).
+
+    Without `start`, silence and missing-data timers of a series begin at its first reading;
+    with it, a series that never reports is silent from `start`. `end` (default: the last
+    reading) is where the clock stops.
+    """
     t = np.asarray(times_ms, dtype=np.int64)
     order = np.argsort(t, kind="stable")
     ids = np.asarray(series_ids)[order]
     if t.size == 0:
         return []
-    engine = Engine(rules, series, start=start if start is not None else int(t.min()))
+    engine = Engine(rules, series, start=start)
     out = engine.ingest(ids, t[order], np.asarray(values, dtype=np.float64)[order])
     out += engine.advance(end if end is not None else int(t.max()))
     return sorted(out, key=lambda s: sort_key(s, engine.order))

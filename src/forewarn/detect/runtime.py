@@ -41,10 +41,11 @@ def _resolve_thresholds(rule: DetectorRule, info: SeriesInfo) -> NDArray[np.floa
         up = lr.enter.upward
         if (thr[k, 1] > thr[k, 0]) if up else (thr[k, 1] < thr[k, 0]):
             raise Unresolved(f"{lr.level.label}: exit {thr[k, 1]:g} overlaps enter {thr[k, 0]:g}")
-    enters = [thr[int(lr.level) - 1, 0] for lr in rule.levels]
+    enters = [float(thr[int(lr.level) - 1, 0]) for lr in rule.levels]
     steps = np.diff(enters) if rule.levels[0].enter.upward else -np.diff(enters)
     if np.any(steps <= 0):
-        raise Unresolved(f"enter thresholds {enters} are not ordered by level")
+        shown = ", ".join(f"{e:g}" for e in enters)
+        raise Unresolved(f"enter thresholds {shown} are not ordered by level")
     return thr
 
 

@@ -7,26 +7,35 @@ from numpy.typing import NDArray
 from scipy.stats import nbinom, norm, poisson
 
 from forewarn.detect.counts.config import FarringtonConfig
+from forewarn.detect.counts.model import Prediction
 
 Array = NDArray[np.float64]
 _EXPONENT = {"2/3": 2.0 / 3.0, "1/2": 0.5, "none": 1.0}
 
 
 def threshold(
-    eta: Array, var_eta: Array, phi: Array, y: Array, config: FarringtonConfig
+    pred: Prediction, y: Array, previous: Array, config: FarringtonConfig
 ) -> tuple[Array, Array, Array]:
-    """Expected count, upper bound and score (1 - p-value of y) for each prediction."""
+    """Expected count, upper bound for y and score (1 - p-value) for each prediction.
+
+    With ``config.window`` = L > 1 the statistic is y plus `previous` (the counts of the L-1
+    weeks before), tested against the negative binomial of their total; the bound on y is then
+    the total's quantile minus `previous` (never below 0).
+    """
     z = norm.ppf(1.0 - config.alpha)
     with np.errstate(over="ignore", invalid="ignore"):
-        mu0 = np.exp(eta)
+        mu0 = np.exp(pred.eta)
         if config.threshold_method == "delta":
-            upper, score = _delta(mu0, var_eta, phi, y, z, _EXPONENT[config.powertrans])
-        else:
-            plug = (
-                mu0 if config.threshold_method == "nbPlugin" else np.exp(eta + z * np.sqrt(var_eta))
-            )
-            upper, score = _negbin(plug, phi, y, config.alpha)
-    return mu0, upper, score
+            e = _EXPONENT[config.powertrans]
+            upper, score = _delta(mu0, pred.var_eta, pred.phi, y, z, e)
+            return mu0, upper, score
+        plug = mu0
+        if config.threshold_method == "muan":
+            plug = np.exp(pred.eta + z * np.sqrt(pred.var_eta))
+        steps = np.arange(config.window)
+        total = plug * np.exp(-np.outer(np.nan_to_num(pred.slope), steps)).sum(axis=1)
+        upper, score = _negbin(total, pred.phi, y + previous, config.alpha)
+    return mu0, np.maximum(upper - previous, 0.0), score
 
 
 def _delta(

@@ -5,6 +5,8 @@ Field names are the snake_case forms of R ``farringtonFlexible``'s control list:
 (pastWeeksNotIncluded; None means ``w``), ``trend``, ``p_threshold_trend`` (pThresholdTrend),
 ``threshold_method`` (thresholdMethod), ``alpha``, ``powertrans``, ``limit54``, ``reweight``,
 and the IRLS controls ``glm_max_iter`` / ``glm_tol`` (glm.control's maxit / epsilon).
+Two are forewarn's own: ``r_compat`` (reproduce R 1.20.3's dispersion quirk, see model.py) and
+``window`` (test the total of the last ``window`` weeks; 1 is the published method).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class FarringtonConfig:
     powertrans: PowerTrans = "2/3"
     limit54: tuple[int, int] = (5, 4)
     reweight: bool = True
+    window: int = 1
     r_compat: bool = False
     glm_max_iter: int = 25
     glm_tol: float = 1e-8
@@ -49,6 +52,9 @@ class FarringtonConfig:
         if self.past_weeks_not_included is not None:
             _int_at_least("past_weeks_not_included", self.past_weeks_not_included, 0)
         _int_at_least("glm_max_iter", self.glm_max_iter, 1)
+        _int_at_least("window", self.window, 1)
+        if self.window > 1 and self.threshold_method == "delta":
+            raise ValueError("window: a window > 1 needs threshold_method nbPlugin or muan")
         if not self.weights_threshold > 0:
             raise ValueError(f"weights_threshold: expected > 0, got {self.weights_threshold!r}")
         if not 0.0 < self.p_threshold_trend <= 1.0:
@@ -105,3 +111,11 @@ FARRINGTON_1996 = FarringtonConfig(
 #: of data, hence b=3): surveillance 1.20.3, alpha 0.01, weeks 160-209.
 GOLDEN_FARRINGTON_1996 = FARRINGTON_1996.with_(b=3)
 GOLDEN_NOUFAILY_2013 = NOUFAILY_2013.with_(b=3)
+
+#: forewarn's variant (not a published method): the Noufaily model, but the alarm tests the total
+#: of the current and the previous week against its negative binomial (outbreak cases spread
+#: over about two weeks), needs at least 2 cases in those weeks, and uses an alpha chosen so
+#: that the false-positive rate on the Noufaily design is 1 % (tuned on seed 7, see
+#: docs/detectors-counts.md). ``FOREWARN_WINDOW2_B10`` fits ten years instead of five.
+FOREWARN_WINDOW2 = NOUFAILY_2013.with_(window=2, limit54=(2, 2), alpha=0.01)
+FOREWARN_WINDOW2_B10 = FOREWARN_WINDOW2.with_(b=10)

@@ -1,6 +1,6 @@
 """EWMA and two-sided CUSUM control charts on the series' robust standardised residuals.
 
-Both standardise each reading by the streaming robust location and scale of ``robust.py``
+Both standardise each reading by a streaming robust location and scale (below)
 (``r = (x - loc) / scale``, computed before the reading updates them), so their parameters are
 in units of the series' own scale and one rule fits gauges of very different sizes.
 
@@ -11,6 +11,19 @@ in units of the series' own scale and one rule fits gauges of very different siz
 
 ``side`` picks ``both`` (default), ``upper`` or ``lower``; for EWMA ``both`` measures ``|z|``.
 The measure is NaN during the first ``warmup`` readings.
+
+The robust location and scale (state columns ``[n, loc, scale]``): the first ``warmup``
+readings give the mean and standard deviation (Welford). After that each reading's standardised
+residual ``r = (x - loc) / scale`` is clipped to ``[-c, c]`` (Huber) and both estimates move:
+
+- ``loc += adapt * scale * psi(r)``
+- ``scale^2 = (1 - a) scale^2 + a (scale psi(r))^2 / kappa(c)`` with ``a = adapt / 4``
+
+where ``kappa(c) = E[min(Z^2, c^2)]`` for a standard normal Z keeps the scale unbiased for
+Gaussian noise. A single outlier therefore moves the baseline by at most ``adapt * c`` scales.
+
+The helpers live in this module because numba's cache only notices changes to a kernel's own
+file.
 """
 
 from __future__ import annotations
@@ -23,10 +36,72 @@ from numba import njit
 from numpy.typing import NDArray
 from pydantic import Field, model_validator
 
-from forewarn.detect.detectors import robust
 from forewarn.detect.detectors.base import DetectorParams, DetectorSpec, register, zeros_state
 
 SIDES = {"both": 0.0, "upper": 1.0, "lower": 2.0}
+N, LOC, SCALE = 0, 1, 2
+WIDTH = 3
+SCALE_RATE = 0.25  # the scale learns four times slower than the location: a shift moves the
+# baseline first, and a sustained one does not quickly inflate the scale that measures it
+_SQRT2 = math.sqrt(2.0)
+
+
+def kappa(c: float) -> float:
+    """``E[min(Z^2, c^2)]`` for a standard normal Z."""
+    phi = math.exp(-0.5 * c * c) / math.sqrt(2.0 * math.pi)
+    inside = math.erf(c / _SQRT2)
+    return inside - 2.0 * c * phi + c * c * (1.0 - inside)
+
+
+@njit(cache=True)
+def effective_scale(scale: float, loc: float, min_scale: float) -> float:
+    """The scale used to standardise: at least ``min_scale`` and a tiny relative floor."""
+    floor = 1e-9 * max(1.0, abs(loc))
+    return max(scale, min_scale, floor)
+
+
+@njit(cache=True)
+def robust_update(
+    state: NDArray[np.float64],
+    r: int,
+    x: float,
+    adapt: float,
+    warmup: float,
+    clip: float,
+    kap: float,
+    min_scale: float,
+) -> tuple[float, float, float]:
+    """Fold `x` into row `r`; return (residual before the update, loc, scale used).
+
+    The residual is NaN until ``warmup`` readings have been seen.
+    """
+    n = state[r, N]
+    loc = state[r, LOC]
+    if n < warmup:
+        n1 = n + 1.0
+        delta = x - loc if n > 0 else 0.0
+        loc = x if n == 0 else loc + delta / n1
+        m2 = state[r, SCALE] + delta * (x - loc)
+        state[r, N], state[r, LOC] = n1, loc
+        state[r, SCALE] = m2 if n1 < warmup else math.sqrt(m2 / max(n1 - 1.0, 1.0))
+        return np.nan, loc, np.nan
+    scale = effective_scale(state[r, SCALE], loc, min_scale)
+    res = (x - loc) / scale
+    psi = min(max(res, -clip), clip)
+    state[r, LOC] = loc + adapt * scale * psi
+    rate = adapt * SCALE_RATE
+    var = (1.0 - rate) * state[r, SCALE] ** 2 + rate * (scale * psi) ** 2 / kap
+    state[r, SCALE] = math.sqrt(var)
+    state[r, N] = n + 1.0
+    return res, loc, scale
+
+
+@njit(cache=True)
+def normal_score(m: float) -> float:
+    """``2 Phi(m) - 1`` for m >= 0, else 0: the two-sided normal tail mass inside ``|z| < m``."""
+    if not m > 0.0:
+        return 0.0
+    return math.erf(m / 1.4142135623730951)
 
 
 class _Baseline(DetectorParams):
@@ -50,7 +125,7 @@ class EwmaParams(_Baseline):
                 self.adapt,
                 self.warmup,
                 self.clip,
-                robust.kappa(self.clip),
+                kappa(self.clip),
                 self.min_scale,
                 SIDES[self.side],
             ]
@@ -79,7 +154,7 @@ class CusumParams(_Baseline):
                 self.adapt,
                 self.warmup,
                 self.clip,
-                robust.kappa(self.clip),
+                kappa(self.clip),
                 self.min_scale,
                 SIDES[self.side],
                 self.h,
@@ -105,7 +180,7 @@ def ewma_step(
     norm = math.sqrt(lam / (2.0 - lam))
     for i in range(rows.size):
         r = rows[i]
-        res, loc, scale = robust.update(state, r, x[i], adapt, warmup, clip, kap, min_scale)
+        res, loc, scale = robust_update(state, r, x[i], adapt, warmup, clip, kap, min_scale)
         out_base[i], out_scale[i] = loc, scale
         if math.isnan(res):
             out_measure[i], out_score[i] = np.nan, np.nan
@@ -115,7 +190,7 @@ def ewma_step(
         z = e / norm
         m = abs(z) if side == 0.0 else (z if side == 1.0 else -z)
         out_measure[i] = m
-        out_score[i] = robust.normal_score(m)
+        out_score[i] = normal_score(m)
 
 
 @njit(cache=True)
@@ -134,7 +209,7 @@ def cusum_step(
     k, adapt, warmup, clip, kap, min_scale, side, h, cap = params[:9]
     for i in range(rows.size):
         r = rows[i]
-        res, loc, scale = robust.update(state, r, x[i], adapt, warmup, clip, kap, min_scale)
+        res, loc, scale = robust_update(state, r, x[i], adapt, warmup, clip, kap, min_scale)
         out_base[i], out_scale[i] = loc, scale
         if math.isnan(res):
             out_measure[i], out_score[i] = np.nan, np.nan
@@ -151,7 +226,7 @@ EWMA = register(
     DetectorSpec(
         name="ewma",
         params=EwmaParams,
-        init=zeros_state(robust.WIDTH + 1),
+        init=zeros_state(WIDTH + 1),
         step=ewma_step,
         summary="EWMA control chart on robust standardised residuals",
         measure="the EWMA of residuals in units of its standard deviation (|z| for both sides)",
@@ -161,7 +236,7 @@ CUSUM = register(
     DetectorSpec(
         name="cusum",
         params=CusumParams,
-        init=zeros_state(robust.WIDTH + 2),
+        init=zeros_state(WIDTH + 2),
         step=cusum_step,
         summary="two-sided CUSUM control chart on robust standardised residuals",
         measure="the cumulative sum in units of the series' scale (larger side for both)",

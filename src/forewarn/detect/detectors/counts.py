@@ -1,10 +1,12 @@
 """Count-outbreak detectors: EARS C1/C2/C3 and Farrington flexible, wrapping ``detect.counts``.
 
-Each (rule, series) row keeps a bounded history of the series' counts - exactly the look-back the
-method uses (EARS: ``baseline + 5`` periods; Farrington: ``freq * b + w + 1``) - plus the time of
-the last count. Counts are placed by period: a reading ``k`` expected intervals after the previous
-one leaves ``k - 1`` missing (NaN) periods between them. Evaluating a count uses only the counts
-before it, so a batch gives the same results as one reading at a time.
+Each (rule, series) row keeps a bounded history of the series' counts - exactly the look-back
+the method uses (EARS: ``baseline + 5`` periods; Farrington: ``freq * b + w + 1``) - plus the
+time of the last count and how many periods are stored (a new series has none: the method then
+waits for enough history, as it would on the series' full record). Counts are placed by period:
+a reading ``k`` expected intervals after the previous one leaves ``k - 1`` missing (NaN) periods
+between them. Evaluating a count uses only the counts before it, so a batch gives the same
+results as one reading at a time.
 
 Measure (``measure``): ``ratio`` (default) = count / max(upper bound, 0.5) - at or above 1 the
 method alarms; ``excess`` = count - upper bound; ``score``; ``alarm`` (1 when the method alarms).
@@ -25,7 +27,7 @@ from forewarn.detect import counts as methods
 from forewarn.detect.detectors.base import DetectorParams, DetectorSpec, register
 from forewarn.detect.labels import SeriesInfo
 
-T_PREV, INTERVAL, HIST = 0, 1, 2
+T_PREV, INTERVAL, FILLED, HIST = 0, 1, 2, 3
 PRESETS = {"noufaily_2013": methods.NOUFAILY_2013, "farrington_1996": methods.FARRINGTON_1996}
 
 
@@ -97,6 +99,7 @@ class FarringtonParams(_CountParams):
 def _init(n: int, params: _CountParams, infos: Sequence[SeriesInfo]) -> NDArray[np.float64]:
     state = np.full((n, HIST + params.history()), np.nan, dtype=np.float64)
     state[:, INTERVAL] = [info.interval_s for info in infos] if n else []
+    state[:, FILLED] = 0.0
     return state
 
 
@@ -110,7 +113,8 @@ def _placed(
     state: NDArray[np.float64], r: int, t: NDArray[np.float64], x: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], float]:
     """The row's history with the new counts appended at their periods; their positions."""
-    hist = state[r, HIST:]
+    size = state.shape[1] - HIST
+    hist = state[r, HIST + size - int(state[r, FILLED]) :]
     interval = state[r, INTERVAL]
     prev = state[r, T_PREV]
     out: list[float] = list(hist)
@@ -118,7 +122,7 @@ def _placed(
     for j in range(x.size):
         if not np.isnan(prev) and interval > 0:
             gap = round((t[j] - prev) / interval) - 1
-            out.extend([np.nan] * min(max(gap, 0), hist.size))
+            out.extend([np.nan] * min(max(gap, 0), size))
         out.append(float(x[j]))
         positions[j] = len(out) - 1
         prev = t[j]
@@ -161,8 +165,9 @@ def step(
         out_score[group] = res.score
         out_base[group] = res.expected
         out_scale[group] = res.upperbound
-        keep = state.shape[1] - HIST
-        state[r, HIST:] = counts[-keep:]
+        keep = min(state.shape[1] - HIST, counts.size)
+        state[r, state.shape[1] - keep :] = counts[-keep:]
+        state[r, FILLED] = keep
         state[r, T_PREV] = last
 
 

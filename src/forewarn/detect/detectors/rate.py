@@ -1,4 +1,4 @@
-"""Rate of change: the least-squares slope of the readings over a sliding time window.
+"""Rate of change over a sliding time window (and the window's sum or mean).
 
 The window of ``window`` seconds is cut into ``buckets`` equal, epoch-aligned buckets; each keeps
 the count, mean value and mean time offset of its readings, so the state stays bounded however
@@ -7,12 +7,16 @@ bucket means of the current and the previous ``buckets - 1`` buckets, expressed 
 (default one hour): e.g. ``mm`` per hour for displacement, ``m`` per hour for a river stage.
 It is NaN until the points span at least ``min_span`` of the window. The score is the measure's
 position on the rule's thresholds.
+
+The ``window`` detector keeps the same buckets and measures their ``sum`` (e.g. rainfall
+accumulated over the last hours from hourly intensities: the sum of the readings) or ``mean``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 from numba import njit
@@ -137,5 +141,76 @@ SPEC = register(
         step=step,
         summary="least-squares slope over a sliding window",
         measure="change per `per` (default 1 h), slope of bucket means over `window`",
+    )
+)
+
+
+class WindowParams(DetectorParams):
+    """Window-aggregate parameters."""
+
+    window: str | float
+    buckets: int = Field(MAX_BUCKETS, ge=1, le=MAX_BUCKETS)
+    measure: Literal["sum", "mean"] = "sum"
+
+    @field_validator("window")
+    @classmethod
+    def _duration(cls, value: str | float) -> str | float:
+        if parse_duration(value) <= 0:
+            raise ValueError("must be a positive duration")
+        return value
+
+    def as_array(self) -> NDArray[np.float64]:
+        """``[bucket width s, buckets, mean?]``."""
+        width = parse_duration(self.window) / self.buckets
+        return np.array([width, self.buckets, 1.0 if self.measure == "mean" else 0.0])
+
+
+@njit(cache=True)
+def window_step(
+    state: NDArray[np.float64],
+    rows: NDArray[np.int64],
+    t_s: NDArray[np.float64],
+    x: NDArray[np.float64],
+    params: NDArray[np.float64],
+    out_measure: NDArray[np.float64],
+    out_score: NDArray[np.float64],
+    out_base: NDArray[np.float64],
+    out_scale: NDArray[np.float64],
+) -> None:
+    """Fold each reading into its bucket; measure the sum (or mean) of the window's readings."""
+    width, k, mean = params[0], int(params[1]), params[2] > 0
+    for i in range(rows.size):
+        r = rows[i]
+        b = math.floor(t_s[i] / width)
+        _advance(state, r, b, k)
+        c = 1 + 3 * int(b % k)
+        n = state[r, c] + 1.0
+        state[r, c] = n
+        state[r, c + 1] += (x[i] - state[r, c + 1]) / n
+        total = count = 0.0
+        for slot in range(k):
+            total += state[r, 1 + 3 * slot] * state[r, 2 + 3 * slot]
+            count += state[r, 1 + 3 * slot]
+        out_measure[i] = total / count if mean else total
+        out_score[i] = np.nan
+        out_base[i] = total / count
+        out_scale[i] = np.nan
+
+
+def window_init(n: int, params: WindowParams, infos: Sequence[SeriesInfo]) -> NDArray[np.float64]:
+    """Same layout as the rate detector's state."""
+    state = np.zeros((n, 1 + 3 * params.buckets), dtype=np.float64)
+    state[:, 0] = -np.inf
+    return state
+
+
+WINDOW = register(
+    DetectorSpec(
+        name="window",
+        params=WindowParams,
+        init=window_init,
+        step=window_step,
+        summary="sum or mean of the readings over a sliding window",
+        measure="sum (or mean) of the readings in the last `window`",
     )
 )

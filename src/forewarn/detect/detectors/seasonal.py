@@ -5,7 +5,8 @@ stored in its slot: hour-of-day (``season: day``, 24 slots) or hour-of-week (``s
 168 slots, Monday 00:00 first), keeping the last ``periods`` days or weeks. A reading is compared
 with the values of its slot in earlier periods, pooled with ``pool`` neighbouring hours on each
 side: measure ``z = (x - median) / max(1.4826 MAD, min_scale)`` (``|z|`` for both sides, ``-z``
-for the lower side); score ``2 Phi(z) - 1``. NaN until ``min_count`` past values exist.
+for the lower side); score ``2 Phi(z) - 1``. NaN until ``min_count`` (default 8) past values
+exist: the MAD of a handful of values is erratic.
 
 This is a windowed detector: its state is ``3 + 2 * slots * periods`` float64 per series (day,
 14 periods: 675 values, 5.4 KB; week, 4 periods: 1,347 values, 10.8 KB), beyond the 256-byte
@@ -23,7 +24,6 @@ from numba import njit
 from numpy.typing import NDArray
 from pydantic import Field, model_validator
 
-from forewarn.detect.detectors import robust
 from forewarn.detect.detectors.base import DetectorParams, DetectorSpec, register
 from forewarn.detect.detectors.charts import SIDES
 from forewarn.detect.labels import SeriesInfo
@@ -40,7 +40,7 @@ class Params(DetectorParams):
     periods: int = Field(4, ge=1)
     pool: int = Field(1, ge=0, le=3, description="neighbouring hours pooled on each side")
     utc_offset: float = Field(8.0, ge=-12.0, le=14.0, description="local time, hours from UTC")
-    min_count: int = Field(3, ge=1)
+    min_count: int = Field(8, ge=1, description="past values needed (a MAD of few is erratic)")
     min_scale: float = Field(0.0, ge=0.0)
     side: Literal["both", "upper", "lower"] = "both"
 
@@ -73,6 +73,12 @@ def init(n: int, params: Params, infos: Sequence[SeriesInfo]) -> NDArray[np.floa
     state[:, SUM] = 0.0
     state[:, COUNT] = 0.0
     return state
+
+
+@njit(cache=True)
+def _normal_score(m: float) -> float:
+    """``2 Phi(m) - 1`` for m >= 0, else 0 (kept here: numba caches per file)."""
+    return math.erf(m / 1.4142135623730951) if m > 0.0 else 0.0
 
 
 @njit(cache=True)
@@ -146,7 +152,7 @@ def step(
         else:
             z = (x[i] - med) / scale
             m = abs(z) if side == 0.0 else (z if side == 1.0 else -z)
-            out_measure[i], out_score[i] = m, robust.normal_score(m)
+            out_measure[i], out_score[i] = m, _normal_score(m)
         state[r, SUM] += x[i]
         state[r, COUNT] += 1.0
 

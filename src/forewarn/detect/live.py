@@ -1,0 +1,158 @@
+"""The engine inside a running process: readings in from ingest, time from the process clock.
+
+``DetectionJob`` is what ``forewarn serve`` / ``forewarn demo`` add to the process loop: ingest
+listeners hand it the readings they stored (from any thread); on each tick it feeds them to the
+engine, advances the clock, passes the signals to a sink (the warnings layer), follows catalogue
+and rules changes, and snapshots its state so that a restart continues where it stopped.
+``warm_up`` replays stored history through the engine first (batch evaluation through the same
+code), so baselines, seasonal profiles and count histories are ready when live data arrives.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from forewarn.catalogue import service as catalogue
+from forewarn.db import session_scope
+from forewarn.detect.engine import Engine
+from forewarn.detect.ruleset import RuleSet, load_rules
+from forewarn.detect.series import series_from_store
+from forewarn.detect.signals import Signal
+from forewarn.readings.models import Reading
+from forewarn.timeutil import to_ms
+from forewarn.yamlsource import ConfigInvalid
+
+log = logging.getLogger(__name__)
+
+Sink = Callable[[list[Signal], datetime], None]
+CHUNK = 200_000
+
+
+def warm_up(
+    engine: Engine, session: Session, *, since_ms: int, until_ms: int, chunk: int = CHUNK
+) -> list[Signal]:
+    """Feed stored readings with since < time <= until to the engine in time order, advance
+    its clock to `until_ms`, and return the signals (callers usually keep only the open ones)."""
+    out: list[Signal] = []
+    after = (since_ms, -1)
+    while True:
+        query = (
+            select(Reading.time_ms, Reading.series_id, Reading.value)
+            .where(Reading.time_ms <= until_ms)
+            .where(
+                (Reading.time_ms > after[0])
+                | ((Reading.time_ms == after[0]) & (Reading.series_id > after[1]))
+            )
+            .order_by(Reading.time_ms, Reading.series_id)
+            .limit(chunk)
+        )
+        rows = session.execute(query).all()
+        if not rows:
+            break
+        data = np.array(rows, dtype=np.float64)
+        times = np.array([r[0] for r in rows], dtype=np.int64)
+        out += engine.ingest(data[:, 1].astype(np.int64), times, data[:, 2])
+        after = (int(rows[-1][0]), int(rows[-1][1]))
+    out += engine.advance(until_ms)
+    return out
+
+
+class DetectionJob:
+    """A process-loop job running the engine over live readings."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        rules: Path | RuleSet,
+        sink: Sink,
+        *,
+        start: datetime,
+        snapshot_path: Path | None = None,
+        snapshot_every_s: float = 60.0,
+    ) -> None:
+        self.sessions = sessions
+        self.rules_path = rules if isinstance(rules, Path) else None
+        self.rules_mtime = self.rules_path.stat().st_mtime if self.rules_path else 0.0
+        ruleset = load_rules(rules) if isinstance(rules, Path) else rules
+        self.sink = sink
+        self.snapshot_path = snapshot_path
+        self.snapshot_every_s = snapshot_every_s
+        self._buffer: list[tuple[Any, Any, Any]] = []
+        self._lock = threading.Lock()
+        self._saved_at = time.monotonic()
+        with session_scope(sessions) as session:
+            self.revision = catalogue.revision(session)
+            self.engine = Engine(ruleset, series_from_store(session), start=start)
+        if snapshot_path is not None and snapshot_path.exists():
+            self.engine.restore(snapshot_path.read_bytes())
+
+    def on_readings(self, accepted: Any) -> None:
+        """Ingest listener: queue stored readings (an object with ``arrays()``)."""
+        ids, times, values = accepted.arrays()
+        with self._lock:
+            self._buffer.append((ids, times, values))
+
+    def __call__(self, now: datetime) -> None:
+        """One tick: follow changes, evaluate queued readings, advance to `now`, hand over."""
+        self._follow_catalogue()
+        self._follow_rules()
+        with self._lock:
+            queued, self._buffer = self._buffer, []
+        signals: list[Signal] = []
+        if queued:
+            ids = np.concatenate([q[0] for q in queued])
+            times = np.concatenate([q[1] for q in queued])
+            values = np.concatenate([q[2] for q in queued])
+            order = np.argsort(times, kind="stable")
+            signals += self.engine.ingest(ids[order], times[order], values[order])
+        signals += self.engine.advance(to_ms(now))
+        if signals:
+            self.sink(signals, now)
+        if self.snapshot_path and time.monotonic() - self._saved_at >= self.snapshot_every_s:
+            self.save()
+
+    def save(self) -> None:
+        """Write the snapshot now (atomically)."""
+        if self.snapshot_path is None:
+            return
+        tmp = self.snapshot_path.with_suffix(".tmp")
+        tmp.write_bytes(self.engine.snapshot())
+        tmp.replace(self.snapshot_path)
+        self._saved_at = time.monotonic()
+
+    def _follow_catalogue(self) -> None:
+        with session_scope(self.sessions) as session:
+            revision = catalogue.revision(session)
+            if revision != self.revision:
+                added = self.engine.add_series(series_from_store(session))
+                self.revision = revision
+                log.info("catalogue revision %s: %s new series watched", revision, added)
+
+    def _follow_rules(self) -> None:
+        if self.rules_path is None:
+            return
+        mtime = self.rules_path.stat().st_mtime
+        if mtime == self.rules_mtime:
+            return
+        self.rules_mtime = mtime
+        try:
+            ruleset = load_rules(self.rules_path)
+        except ConfigInvalid as exc:
+            log.error(
+                "rules file %s refused; keeping the last good rules:\n%s", self.rules_path, exc
+            )
+            return
+        fresh = Engine(ruleset, self.engine.series, start=self.engine.start_ms)
+        fresh.restore(self.engine.snapshot())
+        self.engine = fresh
+        log.info("rules reloaded from %s: %s rules", self.rules_path, len(ruleset.rules))
