@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +80,8 @@ class ExpectDef(_Strict):
     rule: str
     series: str | None = None
     level: str
-    start: str | float
-    end: str | float | None = None
+    start: str | float | datetime
+    end: str | float | datetime | None = None
     open: bool | None = None  # True: still firing at the end of the test
 
 
@@ -89,8 +89,8 @@ class CaseDef(_Strict):
     """One test."""
 
     name: str
-    start: str = "2026-01-01T00:00:00Z"
-    until: str | float | None = None
+    start: str | datetime = "2026-01-01T00:00:00Z"
+    until: str | float | datetime | None = None
     input: list[InputDef]
     rules: list[str] | None = None
     expect: list[ExpectDef] = Field(default_factory=list)
@@ -121,7 +121,17 @@ class Outcome:
         return not (self.missing or self.unexpected or self.error)
 
 
-def _at(text: str | float, start: datetime) -> datetime:
+def _instant(value: str | datetime) -> datetime:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("time has no UTC offset (add Z or +08:00)")
+        return value.astimezone(UTC)
+    return parse_instant(value)
+
+
+def _at(text: str | float | datetime, start: datetime) -> datetime:
+    if isinstance(text, datetime):
+        return _instant(text)
     if isinstance(text, str) and ("T" in text or (text[:1].isdigit() and "-" in text)):
         return parse_instant(text)
     return start + timedelta(seconds=parse_duration(text))
@@ -149,7 +159,7 @@ def _matches(exp: ExpectDef, got: tuple[Any, ...], start: datetime) -> bool:
 
 def run_test(test: CaseDef, ruleset: RuleSet, series: list[SeriesInfo]) -> Outcome:
     """Evaluate one test and compare its warnings with the expected ones."""
-    start = parse_instant(test.start)
+    start = _instant(test.start)
     ids: list[str] = []
     times: list[int] = []
     values: list[float] = []

@@ -88,6 +88,8 @@ def _value(name: str, values: Mapping[str, Any], labels: _Labels) -> Any:
         return labels[match.group(1)]
     if name in NUMBERS:
         number = values.get(name)
+        if isinstance(number, int) and not isinstance(number, bool):
+            return number  # counts render as integers
         return float("nan") if number is None else float(number)
     return str(values.get(name, ""))
 
