@@ -39,6 +39,10 @@ rules:
 """
 
 
+def _iso(minutes: int) -> str:
+    return (T0 + timedelta(minutes=minutes)).isoformat()
+
+
 def _ids(sessions) -> dict[str, int]:
     with sessions() as s:
         return {f"{x.site.code}/{x.indicator.code}": x.id for x in s.scalars(select(Series))}
@@ -146,11 +150,7 @@ def test_backtest_by_store_id_with_a_catalogue_and_labels(tmp_path: Path):
     labels_csv = tmp_path / "labels.csv"
     windows = [(5, 15), (100, 110)]
     labels_csv.write_text(
-        "series,start,end\n"
-        + "".join(
-            f"1,{(T0 + timedelta(minutes=a)).isoformat()},{(T0 + timedelta(minutes=b)).isoformat()}\n"
-            for a, b in windows
-        ),
+        "series,start,end\n" + "".join(f"1,{_iso(a)},{_iso(b)}\n" for a, b in windows),
         encoding="utf-8",
     )
     result = CliRunner().invoke(
