@@ -82,7 +82,7 @@ def _entries(session: Session) -> list[dict[str, Any]]:
             state: InstanceState[Any] = inspect(obj)
             if not _audited(state.mapper):
                 continue
-            secret = getattr(state.mapper.class_, "__audit_secret__", frozenset())
+            secret: frozenset[str] = getattr(state.mapper.class_, "__audit_secret__", frozenset())
             if action == "update":
                 before, after = _changes(state, secret)
                 if not before and not after:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, insert, select, text
+from sqlalchemy import Connection, Select, Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from forewarn.audit.chain import GENESIS, entry_hash, jsonable
@@ -14,7 +14,7 @@ from forewarn.audit.models import AuditEntry
 
 # Key of the PostgreSQL advisory lock that serialises appends (any constant; "fwaudit").
 LOCK_KEY = 0x6677617564697400
-_TABLE = AuditEntry.__table__
+_TABLE: Table = AuditEntry.__table__  # type: ignore[assignment]
 
 
 def _lock(connection: Connection) -> None:
@@ -102,7 +102,7 @@ def query_entries(
     entity_id: str | None = None,
     actor: str | None = None,
     action: str | None = None,
-) -> Select[tuple[AuditEntry]]:
+) -> Select[AuditEntry]:
     """Entries newest first, filtered."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     if entity is not None:

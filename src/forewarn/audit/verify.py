@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, select
 
 from forewarn.audit.chain import GENESIS, entry_hash
 from forewarn.audit.models import AuditEntry
 
-_TABLE = AuditEntry.__table__
+_TABLE: Table = AuditEntry.__table__  # type: ignore[assignment]
 BATCH = 5_000
 
 

@@ -45,8 +45,12 @@ from forewarn.scope import Scope
 
 router = APIRouter(tags=["auth"])
 P = Permission
-_401 = {401: {"model": ErrorResponse, "description": "Not authenticated."}}
-_429 = {429: {"model": ErrorResponse, "description": "Too many attempts; see Retry-After."}}
+_401: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "Not authenticated."}
+}
+_429: dict[int | str, dict[str, Any]] = {
+    429: {"model": ErrorResponse, "description": "Too many attempts; see Retry-After."}
+}
 
 
 def _wall() -> datetime:
@@ -67,7 +71,8 @@ def login(
         user = service.authenticate(session, form.username, form.password, now=now)
     except Unauthenticated as exc:
         known = session.scalar(service.query_users().where(User.username == form.username[:64]))
-        record(session, action="login_failed", entity="users", entity_id=known and str(known.id))
+        known_id = str(known.id) if known is not None else None
+        record(session, action="login_failed", entity="users", entity_id=known_id)
         return JSONResponse(
             status_code=401,
             content=exc.to_dict(),

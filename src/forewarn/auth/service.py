@@ -166,7 +166,7 @@ def authenticate(session: Session, username: str, password: str, *, now: datetim
 
 def query_users(
     *, department: str | None = None, role: str | None = None, active: bool | None = None
-) -> Select[tuple[User]]:
+) -> Select[User]:
     """Users ordered by username, filtered."""
     query = (
         select(User)
