@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
@@ -82,7 +82,7 @@ def past_warnings(
     query = warnings_service.query_warnings(
         session, scope=principal.scope, site=series.site.code, start=span.start, end=span.end
     )
-    found = session.scalars(query.limit(PAST_WARNINGS * 4))
+    found = cast(list[Warning], session.scalars(query.limit(PAST_WARNINGS * 4)).all())
     code = series.indicator.code
     return [w for w in found if (w.labels or {}).get("indicator") in (code, None)][:PAST_WARNINGS]
 

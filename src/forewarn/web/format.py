@@ -127,6 +127,5 @@ def name_of(obj: Any, lang: str) -> str:
     ``name_en``; fields and indicators in English, with ``name_zh``)."""
     if obj is None:
         return ""
-    if lang == "zh":
-        return getattr(obj, "name_zh", None) or obj.name
-    return getattr(obj, "name_en", None) or obj.name
+    local = getattr(obj, "name_zh" if lang == "zh" else "name_en", None)
+    return str(local or obj.name)

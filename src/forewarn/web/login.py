@@ -89,7 +89,12 @@ def login(
         user = auth_service.authenticate(session, username, password, now=wall)
     except Unauthenticated:
         known = session.scalar(auth_service.query_users().where(User.username == username[:64]))
-        record(session, action="login_failed", entity="users", entity_id=known and str(known.id))
+        record(
+            session,
+            action="login_failed",
+            entity="users",
+            entity_id=str(known.id) if known else None,
+        )
         message = _(N_("Wrong user name or password, or the account is locked."))
         return _form(request, now, error=message, status=401, nxt=target)
     session.info["actor"] = f"user:{user.username}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
@@ -136,7 +136,8 @@ def region_page(
     """One region: its sub-regions, departments, sites and warnings."""
     scope = principal.scope
     region = catalogue.get_region(session, code, scope=scope)
-    children = list(session.scalars(catalogue.query_regions(session, scope=scope, parent=code)))
+    query = catalogue.query_regions(session, scope=scope, parent=code)
+    children = cast(list[Region], session.scalars(query).all())
     firing = board.firing_warnings(session, scope)
     counts = queries.site_counts(session, scope)
     site_query = catalogue.query_sites(session, scope=scope, within=code)

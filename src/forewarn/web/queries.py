@@ -55,7 +55,8 @@ def last_readings(
         .scalar_subquery()
     )
     ids = [s.id for s in series]
-    times = dict(session.execute(select(Series.id, newest).where(Series.id.in_(ids))).all())
+    rows = session.execute(select(Series.id, newest).where(Series.id.in_(ids))).all()
+    times: dict[int, int | None] = dict(rows)
     pairs = [(sid, t) for sid, t in times.items() if t is not None]
     values: dict[int, float] = {}
     if pairs:

@@ -129,9 +129,13 @@ def base_context(request: Request, now: datetime) -> dict[str, Any]:
         "fmt_time": lambda at, seconds=False: fmt.fmt_time(at, tz, seconds=seconds),
         "fmt_ago": lambda at: fmt.fmt_ago(at, now, lang),
         "fmt_iso": lambda text: fmt.fmt_iso(text, tz),
-        "status_name": lambda s: translations(lang).gettext(fmt.STATUS_NAMES.get(s, s)),
-        "level_name": lambda lv: translations(lang).gettext(lv.name) if lv else "",
+        "status_name": lambda status: status_name(status, lang),
     }
+
+
+def status_name(status: str, lang: str) -> str:
+    """A warning status (or a status filter) as people read it in `lang`."""
+    return translations(lang).gettext(fmt.STATUS_NAMES.get(status, status))
 
 
 def page(

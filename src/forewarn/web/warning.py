@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from forewarn.catalogue import service as catalogue
 from forewarn.catalogue.models import Series
 from forewarn.common import Level
 from forewarn.errors import ForewarnError, InvalidTransition
+from forewarn.timeutil import to_ms
 from forewarn.warnings import service as warnings_service
 from forewarn.warnings.lifecycle import OPEN, Action, State, Status, on_action
 from forewarn.warnings.models import Warning, WarningEvent
@@ -39,7 +40,7 @@ def series_of(session: Session, warning: Warning, principal: Principal) -> Serie
             query = catalogue.query_series(
                 session, scope=principal.scope, site=labels["site"], indicator=labels["indicator"]
             )
-            return session.scalar(query)
+            return cast(Series | None, session.scalar(query))
     except ForewarnError:
         return None
     return None
@@ -99,8 +100,8 @@ def warning_chart(
         "thresholds": chart.level_marks(chart.thresholds(explanations)),
         "baseline": {"kind": base[0], "value": base[1]} if base else None,
         "periods": chart.period_marks(chart.level_periods(events), now),
-        "start": chart.to_ms(start),
-        "end": chart.to_ms(end),
+        "start": to_ms(start),
+        "end": to_ms(end),
     }
 
 
