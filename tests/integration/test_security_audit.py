@@ -213,3 +213,28 @@ def test_a_csv_ingest_is_one_entry_per_chunk_naming_the_file(sessions, settings,
     assert batch[0].actor.startswith("cli:")
     assert batch[0].after["source"] == "mine.csv"
     assert (batch[0].after["accepted"], batch[0].after["rejected"]) == (20, 1)
+
+
+def test_rolled_back_changes_leave_no_entry_and_savepoints_are_respected(sessions):
+    load_catalogue(sessions)
+    before = len(_entries(sessions))
+    with sessions() as s:
+        service.create_user(s, username="gone", password="password-1", roles=["viewer"],
+                            department="lz-em", now=datetime.now(UTC))  # fmt: skip
+        s.flush()
+        s.rollback()
+    assert len(_entries(sessions)) == before
+    with session_scope(sessions) as s:
+        kept = service.create_user(
+            s, username="kept", password="password-1", roles=["viewer"], department="lz-em",
+            now=datetime.now(UTC),
+        )  # fmt: skip
+        kept.display_name = "Kept"
+        nested = s.begin_nested()
+        service.create_user(s, username="undone", password="password-1", roles=["viewer"],
+                            department="lz-em", now=datetime.now(UTC))  # fmt: skip
+        nested.rollback()
+    names = [e.after.get("username") for e in _entries(sessions, entity="users")]
+    assert "kept" in names
+    assert "undone" not in names
+    assert "gone" not in names

@@ -105,13 +105,55 @@ def _entries(session: Session) -> list[dict[str, Any]]:
     return out
 
 
-def _after_flush(session: Session, _context: UOWTransaction) -> None:
-    entries = _entries(session)
+PENDING = "audit_pending"
+
+
+def queue(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Hold entries until the session commits (tagged with the transaction they belong to)."""
     if entries:
-        append(session.connection(), entries)
+        tx = session.get_nested_transaction() or session.get_transaction()
+        session.info.setdefault(PENDING, []).extend((tx, e) for e in entries)
+
+
+def _after_flush(session: Session, _context: UOWTransaction) -> None:
+    queue(session, _entries(session))
+
+
+def _before_commit(session: Session) -> None:
+    # Chained only now, at the end of the transaction: the chain lock is then held for the
+    # commit alone, after every row lock the transaction took, so appends cannot deadlock.
+    if session.get_nested_transaction() is not None:
+        return
+    session.flush()
+    pending = session.info.pop(PENDING, [])
+    if pending:
+        append(session.connection(), [entry for _tx, entry in pending])
+
+
+def _inside(tx: Any, ancestor: Any) -> bool:
+    while tx is not None:
+        if tx is ancestor:
+            return True
+        tx = tx.parent
+    return False
+
+
+def _after_soft_rollback(session: Session, previous_transaction: Any) -> None:
+    pending = session.info.get(PENDING)
+    if pending:
+        kept = [(tx, e) for tx, e in pending if not _inside(tx, previous_transaction)]
+        session.info[PENDING] = kept
+
+
+LISTENERS = (
+    ("after_flush", _after_flush),
+    ("before_commit", _before_commit),
+    ("after_soft_rollback", _after_soft_rollback),
+)
 
 
 def install() -> None:
     """Audit every Session of this process (idempotent)."""
-    if not event.contains(Session, "after_flush", _after_flush):
-        event.listen(Session, "after_flush", _after_flush)
+    for name, listener in LISTENERS:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)

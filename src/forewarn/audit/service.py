@@ -78,22 +78,23 @@ def record(
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
 ) -> None:
-    """Append one entry that no ORM change describes (an ingest batch, a refused login)."""
-    append(
-        session.connection(),
-        [
-            {
-                "at": clock_of(session)(),
-                "actor": session.info.get("actor", "system"),
-                "client": session.info.get("client"),
-                "action": action,
-                "entity": entity,
-                "entity_id": entity_id,
-                "before": before,
-                "after": after,
-            }
-        ],
-    )
+    """Log one entry that no ORM change describes (an ingest batch, a refused login).
+
+    Like every entry it is chained when the session commits, and dropped if it rolls back.
+    """
+    from forewarn.audit.listener import queue
+
+    entry = {
+        "at": clock_of(session)(),
+        "actor": session.info.get("actor", "system"),
+        "client": session.info.get("client"),
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "before": before,
+        "after": after,
+    }
+    queue(session, [entry])
 
 
 def query_entries(
