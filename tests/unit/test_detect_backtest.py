@@ -203,3 +203,21 @@ def test_rules_test_file_errors_name_the_line(tmp_path: Path):
     assert "tests.yaml:15: tests[1].input[0].values: Value error, bad value '9y5'" in _flat(
         result.output
     )
+
+
+def test_the_demo_rule_tests_pass():
+    demo = Path(__file__).resolve().parents[2] / "src/forewarn/demo/rules_test.yaml"
+    result = CliRunner().invoke(app, ["rules", "test", str(demo)])
+    assert result.exit_code == 0, result.output
+    assert "4 passed, 0 failed" in _flat(result.output)
+
+
+def test_the_documented_rule_test_example_passes(tmp_path: Path):
+    root = Path(__file__).resolve().parents[2]
+    doc = (root / "docs/rules.md").read_text("utf-8")
+    example = doc.split("## Rule tests", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    example = "\n".join(line for line in example.splitlines() if not line.startswith("catalogue:"))
+    (tmp_path / "rules.yaml").write_text((root / "src/forewarn/demo/rules.yaml").read_text("utf-8"))
+    (tmp_path / "tests.yaml").write_text(example, encoding="utf-8")
+    result = CliRunner().invoke(app, ["rules", "test", str(tmp_path / "tests.yaml")])
+    assert result.exit_code == 0, result.output

@@ -164,6 +164,8 @@ def run_test(test: CaseDef, ruleset: RuleSet, series: list[SeriesInfo]) -> Outco
     times: list[int] = []
     values: list[float] = []
     known = {str(s.id) for s in series}
+    named = {item.series for item in test.input}
+    series = [s for s in series if str(s.id) in named]  # a test's world: the series it feeds
     for item in test.input:
         if item.series not in known:
             return Outcome(test.name, error=f"input names unknown series {item.series!r}")
