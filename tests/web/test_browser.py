@@ -205,6 +205,20 @@ def test_the_time_line_and_the_map_update_without_a_reload(page, server):
             service.lift(s, added, scope=ALL, actor="admin", now=scenario.NOW, reason="test over")
 
 
+def test_a_lost_server_is_announced_and_the_announcement_clears(browser, server):
+    context = browser.new_context(viewport=LAPTOP, locale="en-GB")
+    tab = context.new_page()
+    sign_in(tab, server.base, "city.duty")
+    banner = tab.locator("#stale")
+    assert banner.is_hidden()
+    tab.route("**/situation/live", lambda route: route.abort())
+    banner.wait_for(state="visible", timeout=10_000)
+    assert "out of date" in banner.inner_text()
+    tab.unroute("**/situation/live")
+    banner.wait_for(state="hidden", timeout=10_000)
+    context.close()
+
+
 def test_switch_language(page, server):
     sign_in(page, server.base, "province.duty", lang="en")
     assert page.inner_text("main h1") == "Situation"

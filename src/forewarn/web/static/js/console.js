@@ -11,6 +11,23 @@
     }
     form.requestSubmit();
   });
+  // A live page must say when it lost the server (a wall display would otherwise look calm);
+  // an expired session sends the viewer back to the sign-in page.
+  function stale(on) {
+    var banner = document.getElementById("stale");
+    if (banner) banner.hidden = !on;
+  }
+  document.addEventListener("htmx:sendError", function () { stale(true); });
+  document.addEventListener("htmx:responseError", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status === 401) {
+      window.location.reload();
+      return;
+    }
+    stale(true);
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.successful) stale(false);
+  });
   // A refreshed fragment keeps keyboard focus where it was when the element still exists.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var active = document.activeElement;
