@@ -42,14 +42,14 @@ escalations:
     ],
 )
 def test_escalation_due_times_follow_the_current_levels_chain(level, taken, due_minutes):
-    snap = esc.snapshot(parse_policy(ESCALATE), "chain", now=T0)
+    snap = esc.snapshot(parse_policy(ESCALATE), "chain")
     due = esc.due_at(snap, level, T0, taken)
     assert due == (at(due_minutes) if due_minutes is not None else None)
 
 
 def test_escalation_steps_one_at_a_time_with_the_snapshotted_receivers():
     policy = parse_policy(ESCALATE)
-    snap = esc.snapshot(policy, "chain", now=T0)
+    snap = esc.snapshot(policy, "chain")
     assert snap["receivers"]["leader"]["targets"] == [["email", "leader@gs.cn"]]
     assert esc.next_step(snap, Level.RED, T0, 0, at(14)) is None
     first = esc.next_step(snap, Level.RED, T0, 0, at(15))
@@ -66,9 +66,9 @@ def test_escalation_steps_one_at_a_time_with_the_snapshotted_receivers():
 
 
 def test_a_snapshot_does_not_follow_later_policy_edits():
-    snap = esc.snapshot(parse_policy(ESCALATE), "chain", now=T0)
+    snap = esc.snapshot(parse_policy(ESCALATE), "chain")
     edited = parse_policy(ESCALATE.replace("ack_within: 15m", "ack_within: 5h"))
-    assert esc.snapshot(edited, "chain", now=T0)["levels"]["red"]["ack_within_s"] == 5 * 3600
+    assert esc.snapshot(edited, "chain")["levels"]["red"]["ack_within_s"] == 5 * 3600
     assert esc.due_at(snap, Level.RED, T0, 0) == at(15)
-    assert esc.snapshot(edited, None, now=T0) is None
-    assert esc.snapshot(edited, "unknown", now=T0) is None
+    assert esc.snapshot(edited, None) is None
+    assert esc.snapshot(edited, "unknown") is None

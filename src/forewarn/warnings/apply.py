@@ -1,33 +1,40 @@
 """``apply_signals``: the engine's signals become warnings, time-line events and notifications.
 
-One batch costs a handful of set-based statements whatever its size: load the warnings of the
-batch's fingerprints (locked on PostgreSQL), decide in memory, insert new warnings and events,
-update changed warnings, refresh the inhibition index, join notification groups, and flush the
-groups that are due. Idempotent per signal: a signal already applied (same state, level and
-time) or older than what its warning has seen changes nothing. Never commits.
+One batch costs a handful of set-based statements whatever its size: load the light columns of
+the batch's warnings (locked on PostgreSQL), decide in memory, insert new warnings and events,
+update only the columns that changed, refresh the inhibition index, join notification groups,
+and flush the groups that are due. Idempotent per signal: a signal already applied (same
+state, level and time) or older than what its warning has seen changes nothing. Never commits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from forewarn.detect.signals import Signal
-from forewarn.warnings import effects
-from forewarn.warnings.decide import Decider, Draft
+from forewarn.warnings import bulk, effects
+from forewarn.warnings.decide import Decider, Draft, parse_json
 from forewarn.warnings.desk import Desk
-from forewarn.warnings.lifecycle import FIRING, OPEN, Status
+from forewarn.warnings.lifecycle import FIRING, OPEN, STATUS
 from forewarn.warnings.models import Warning
 from forewarn.warnings.muting import source_keys, target_keys
 from forewarn.warnings.timeline import append_events, event_row
 
-COLUMNS = [c for c in Warning.__table__.columns.keys() if c != "id"]  # noqa: SIM118
-REPLAY_HORIZON_S = 86_400.0
+TABLE = Warning.__table__
+COLUMNS = [c.name for c in TABLE.columns if c.name != "id"]
+LIGHT = (
+    "id", "fingerprint", "open_fingerprint", "rule", "status", "level", "highest_level", "title",
+    "message", "field", "region_code", "site_code", "department_id", "started_at",
+    "activated_at", "ended_at", "last_signal_at", "last_signal_key", "last_event_id",
+    "reactivations", "flapping", "escalation_started_at", "escalation_step",
+    "escalation_due_at", "changes", "escalation",
+)  # fmt: skip
+REPLAY_HORIZON = timedelta(days=1)
 
 
 @dataclass
@@ -48,23 +55,22 @@ def _load(
 ) -> dict[str, dict[str, Any]]:
     """The current warning of each fingerprint: the open one, else the latest recent one."""
     found: dict[str, dict[str, Any]] = {}
-    table = Warning.__table__
     locking = session.get_bind().dialect.name == "postgresql"
-    for part in effects.chunks(sorted(set(fingerprints))):
-        query = (
-            select(table)
-            .where(
-                table.c.fingerprint.in_(part),
-                or_(table.c.open_fingerprint.is_not(None), and_(table.c.ended_at >= since)),
-            )
-            .order_by(table.c.id)
-        )
-        if locking:
-            query = query.with_for_update()
-        for row in session.execute(query).mappings():
-            current = found.get(row["fingerprint"])
-            if current is None or current["open_fingerprint"] is None:
-                found[row["fingerprint"]] = dict(row)
+    where = "open_fingerprint IS NOT NULL OR ended_at >= ?"
+    rows = bulk.fetch(
+        session, TABLE, LIGHT, "fingerprint", sorted(set(fingerprints)), where=where,
+        params=[since], lock=locking,
+    )  # fmt: skip
+    for row in rows:
+        current = found.get(row["fingerprint"])
+        if current is None or (
+            current["open_fingerprint"] is None
+            and (row["open_fingerprint"] is not None or row["id"] > current["id"])
+        ):
+            found[row["fingerprint"]] = row
+    for row in found.values():
+        row["changes"] = parse_json(row["changes"]) or []
+        row["escalation"] = parse_json(row["escalation"])
     return found
 
 
@@ -75,15 +81,13 @@ def _decide(
     result: ApplyResult,
 ) -> list[Draft]:
     drafts: dict[int, Draft] = {}
-    current: dict[str, Draft] = {fp: Draft(row) for fp, row in rows.items()}
+    current = {fp: Draft(row, before=(row["status"], row["level"])) for fp, row in rows.items()}
     for signal in sorted(signals, key=lambda s: (s.fingerprint, s.at)):
         result.signals += 1
-        changed, replaced = decider.apply(current.get(signal.fingerprint), signal)
+        changed, _replaced = decider.apply(current.get(signal.fingerprint), signal)
         if changed is None:
             result.ignored += 1
             continue
-        if replaced is not None and replaced.row["open_fingerprint"] is not None:
-            raise AssertionError("an open warning cannot be replaced")
         current[signal.fingerprint] = changed
         drafts[id(changed)] = changed
     return list(drafts.values())
@@ -92,9 +96,8 @@ def _decide(
 def _write(session: Session, drafts: list[Draft]) -> None:
     new = [d for d in drafts if d.new]
     if new:
-        stmt = insert(Warning).returning(Warning.id, sort_by_parameter_order=True)
-        ids = list(session.scalars(stmt, [{k: d.row[k] for k in COLUMNS} for d in new]))
-        for d, wid in zip(new, ids, strict=True):
+        rows = [{k: d.row[k] for k in COLUMNS} for d in new]
+        for d, wid in zip(new, bulk.insert_returning_ids(session, TABLE, rows), strict=True):
             d.row["id"] = wid
     rows, owners = [], []
     for d in drafts:
@@ -112,35 +115,68 @@ def _write(session: Session, drafts: list[Draft]) -> None:
                 )
             )
             owners.append((d, index))
-    event_ids = append_events(session, rows)
-    for (d, index), eid in zip(owners, event_ids, strict=True):
+    for (d, index), eid in zip(owners, append_events(session, rows), strict=True):
         if index in d.state_events:
-            d.row["last_event_id"] = eid
-    session.execute(
-        update(Warning), [{"id": d.row["id"], **{k: d.row[k] for k in COLUMNS}} for d in drafts]
-    )
+            d.set(last_event_id=eid)
+    changes = [{"id": d.row["id"], **{k: d.row[k] for k in d.dirty}} for d in drafts if not d.new]
+    effects.update_by_id(session, TABLE, changes)
+
+
+def _keys_may_change(desk: Desk, d: Draft) -> bool:
+    if d.new or not d.moved:
+        return d.new
+    status, level = d.before
+    now_status = d.row["status"]
+    firing = (status in FIRING) != (now_status in FIRING)
+    opened = (status in OPEN) != (now_status in OPEN)
+    return firing or opened or (desk.inhibition_reads_level and level != d.row["level"])
 
 
 def refresh_inhibition(
     session: Session, desk: Desk, decider: Decider, drafts: Sequence[Draft]
 ) -> set[int]:
-    """Update the inhibition index of moved warnings; groups of targets a source released."""
+    """Update the inhibition index of warnings whose keys may have changed; the groups of
+    targets that a source stopped inhibiting."""
     rules = desk.policy.inhibit_rules
     if not rules:
         return set()
     keys: dict[int, tuple[list[str], list[str]]] = {}
     for d in drafts:
-        if not d.moved:
+        if not _keys_may_change(desk, d):
             continue
         labels = decider.labels_for(d.row, d.row["level"])
-        status = Status(d.row["status"])
+        status = STATUS[d.row["status"]]
         keys[d.row["id"]] = (
             source_keys(rules, labels) if status in FIRING else [],
             target_keys(rules, labels) if status in OPEN else [],
         )
-    dropped = effects.sync_inhibit_keys(session, keys)
+    dropped = effects.sync_inhibit_keys(session, keys) if keys else set()
     released = effects.targets_of(session, dropped) if dropped else []
     return effects.groups_of(session, released) if released else set()
+
+
+def _groups(
+    session: Session, desk: Desk, decider: Decider, drafts: Sequence[Draft], now: datetime
+) -> set[int]:
+    """Groups to plan a flush for: join the routes a warning matches when they may have
+    changed (new, newly firing, or a level change that routes elsewhere), else its groups."""
+    join, stay = [], []
+    for d in drafts:
+        if not d.notify:
+            continue
+        labels = decider.labels_for(d.row, d.row["level"])
+        status, level = d.before
+        if (
+            not d.new
+            and status in FIRING
+            and (level == d.row["level"] or not desk.routes_move(labels, level, d.row["level"]))
+        ):
+            stay.append(d.row["id"])
+            continue
+        found = decider.responsibility(d.row["region_code"], d.row["field"])
+        join.append(effects.Routed(d.row["id"], labels, tuple(x.id for x in found.departments)))
+    groups = effects.join_groups(session, join, desk, now) if join else set()
+    return groups | (effects.groups_of(session, stay) if stay else set())
 
 
 def apply_signals(
@@ -154,9 +190,8 @@ def apply_signals(
     if not signals:
         return result
     decider = Decider(desk, desk.directory(session), now)
-    horizon = max(desk.policy.lifecycle.reactivate_within_s, REPLAY_HORIZON_S)
-    since = min(s.at for s in signals)
-    rows = _load(session, [s.fingerprint for s in signals], since - _seconds(horizon))
+    horizon = max(timedelta(seconds=desk.policy.lifecycle.reactivate_within_s), REPLAY_HORIZON)
+    rows = _load(session, [s.fingerprint for s in signals], min(s.at for s in signals) - horizon)
     drafts = _decide(decider, signals, rows, result)
     if not drafts:
         return result
@@ -166,24 +201,8 @@ def apply_signals(
     result.events = sum(len(d.events) for d in drafts)
     result.warning_ids = {d.row["id"] for d in drafts}
     groups = refresh_inhibition(session, desk, decider, drafts)
-    routed = [
-        effects.Routed(
-            d.row["id"],
-            decider.labels_for(d.row, d.row["level"]),
-            tuple(d.row["routing"].get("department_ids") or ()),
-        )
-        for d in drafts
-        if d.notify
-    ]
-    if routed:
-        groups |= effects.join_groups(session, routed, desk, now)
+    groups |= _groups(session, desk, decider, drafts, now)
     due = effects.dirty_groups(session, groups, now) if groups else []
     if due:
         result.notifications = flush_groups(session, desk, now=now, group_ids=due).notifications
     return result
-
-
-def _seconds(value: float) -> Any:
-    from datetime import timedelta
-
-    return timedelta(seconds=value)

@@ -14,6 +14,8 @@ from typing import Any
 from forewarn.common import Level
 
 LEVEL_ZH = {1: "蓝色", 2: "黄色", 3: "橙色", 4: "红色"}
+LEVEL = {int(lv): lv for lv in Level}  # rank -> Level; LEVEL.get(None) is None
+LABEL = {int(lv): lv.label for lv in Level}  # rank -> "blue".."red"
 
 
 def annotations_of(explanation: Mapping[str, Any]) -> dict[str, str]:
@@ -64,6 +66,13 @@ def release_content(
 def with_level(content: Mapping[str, Any], level: Level | None) -> dict[str, Any]:
     """The content after a level change."""
     return {**content, "level": level.label if level else None, "level_text": level_text(level)}
+
+
+def current_content(content: Mapping[str, Any], level: int | None) -> dict[str, Any]:
+    """The stored content with the warning's current level (content is written once)."""
+    if not content:
+        return {}
+    return with_level(content, Level(level) if level else None)
 
 
 def lifted(content: Mapping[str, Any], *, at: datetime, by: str, reason: str) -> dict[str, Any]:

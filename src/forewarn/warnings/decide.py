@@ -1,24 +1,31 @@
 """From one signal and a warning's current columns to its new columns and time-line events.
 
 Pure given its inputs (policy, catalogue directory, route decisions, `now`): the caller loads
-rows and writes what `Draft` says; nothing here touches the store.
+rows and writes what `Draft` says; nothing here touches the store. Only light columns are
+loaded for existing warnings: labels come from the signal (they identify its subject), the
+responsible departments from the cached directory, and the release content is written once,
+at the first activation (its level is the warning's current level, filled in when read).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from forewarn.common import Level
 from forewarn.detect.signals import Signal, SignalState
 from forewarn.warnings import content as release
 from forewarn.warnings import escalation as esc
+from forewarn.warnings.content import LABEL, LEVEL
 from forewarn.warnings.desk import Desk
 from forewarn.warnings.directory import Directory
 from forewarn.warnings.lifecycle import (
     FIRING,
     OPEN,
+    STATUS,
     Action,
     Escalation,
     Flapping,
@@ -29,7 +36,7 @@ from forewarn.warnings.lifecycle import (
     on_signal,
     reactivates,
 )
-from forewarn.warnings.routing import walk_up, warning_labels
+from forewarn.warnings.routing import Responsibility, match_labels, walk_up
 from forewarn.warnings.timeline import ENGINE
 
 ACTIONS = {
@@ -39,29 +46,45 @@ ACTIONS = {
 }
 
 
+@lru_cache(maxsize=1024)
+def _parse(raw: str) -> Any:
+    return json.loads(raw)
+
+
+def parse_json(raw: Any) -> Any:
+    """A JSON column read as text, parsed (memoised: snapshots repeat; do not mutate); values
+    the driver already decoded (PostgreSQL) pass through."""
+    if isinstance(raw, str):
+        return _parse(raw) if raw else None
+    return raw
+
+
 @dataclass
 class Draft:
     """A warning being changed by a batch: its columns, what changed, events to append."""
 
     row: dict[str, Any]
     new: bool = False
+    dirty: set[str] = field(default_factory=set)
     events: list[dict[str, Any]] = field(default_factory=list)
     state_events: list[int] = field(default_factory=list)  # indexes of status/level events
-    change: str | None = None  # what the last of them did (becomes ``last_change``)
     notify: bool = False
     moved: bool = False  # status or level changed: inhibition keys need refreshing
+    before: tuple[str | None, int | None] = (None, None)  # (status, level) when loaded
 
     @property
     def state(self) -> State:
         """The lifecycle view of the row."""
         level = self.row["level"]
-        return State(
-            Status(self.row["status"]), Level(level) if level else None, self.row["ended_at"]
-        )
+        return State(STATUS[self.row["status"]], LEVEL.get(level), self.row["ended_at"])
 
     def set(self, **values: Any) -> None:
-        """Change columns."""
-        self.row.update(values)
+        """Change columns (those whose value differs will be written)."""
+        row = self.row
+        for name, value in values.items():
+            if name not in row or row[name] != value:
+                row[name] = value
+                self.dirty.add(name)
 
     def event(self, kind: str, at: datetime, *, state: bool = False, **extra: Any) -> None:
         """Queue a time-line event (``state``: it moves status or level)."""
@@ -72,7 +95,7 @@ class Draft:
 
 def signal_key(signal: Signal) -> str:
     """What makes a signal the same signal when it is sent again."""
-    level = signal.level.label if signal.level else "-"
+    level = LABEL[signal.level] if signal.level else "-"
     return f"{signal.state.value}:{level}:{signal.at.isoformat()}"[:200]
 
 
@@ -114,6 +137,17 @@ def _default_title(signal: Signal, labels: dict[str, str]) -> str:
     return f"{head} — {where}" if where else head
 
 
+def routing_json(found: Responsibility, field_code: str) -> dict[str, Any]:
+    """How routing found the responsible departments, as stored on the warning."""
+    return {
+        "departments": [d.code for d in found.departments],
+        "department_ids": [d.id for d in found.departments],
+        "region": found.region,
+        "walked": list(found.walked),
+        "why": found.explain(field_code),
+    }
+
+
 class Decider:
     """Applies signals to drafts for one batch (policy and directory fixed for the batch)."""
 
@@ -122,23 +156,46 @@ class Decider:
         self.policy = desk.policy
         self.directory = directory
         self.now = now
+        self._found: dict[tuple[str, str], Responsibility] = {}
 
-    def labels_for(self, row: dict[str, Any], level: int | None) -> dict[str, str]:
-        """The labels routes and mutes match on, at `level`."""
-        return warning_labels({**row, "level": level}, self.directory)
+    def responsibility(self, region: str | None, field_code: str) -> Responsibility:
+        """The responsible departments at `region` for `field_code` (memoised per batch)."""
+        key = (region or "", field_code)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = walk_up(self.directory, region, field_code)
+        return found
 
-    def new_row(self, signal: Signal) -> dict[str, Any]:
-        """Columns of a new warning for `signal`'s subject."""
+    def labels_of(self, signal: Signal) -> dict[str, str]:
+        """The signal's labels completed with its site's labels and name."""
         labels = dict(signal.labels)
         site = self.directory.sites.get(labels.get("site", ""))
         if site is not None:
             for key, value in site.labels.items():
                 labels.setdefault(key, value)
             labels.setdefault("site_name", site.name)
+        return labels
+
+    def labels_for(self, row: dict[str, Any], level: int | None) -> dict[str, str]:
+        """The labels routes and mutes match on, at `level`."""
+        found = self.responsibility(row["region_code"], row["field"])
+        primary = found.primary
+        return match_labels(
+            row["labels"],
+            rule=row["rule"],
+            level=LEVEL.get(level),
+            field=row["field"],
+            region=self.directory.regions.get(row["region_code"] or ""),
+            department=primary.code if primary else None,
+        )
+
+    def new_row(self, signal: Signal, labels: dict[str, str]) -> dict[str, Any]:
+        """Columns of a new warning for `signal`'s subject."""
+        site = self.directory.sites.get(labels.get("site", ""))
         region_code = labels.get("region") or (site.region if site else None)
         region = self.directory.regions.get(region_code or "")
         field_code = labels.get("field") or (site.field if site else "")
-        found = walk_up(self.directory, region.code if region else None, field_code)
+        found = self.responsibility(region.code if region else None, field_code)
         notes = release.annotations_of(signal.explanation)
         title = notes.get("title") or notes.get("summary") or _default_title(signal, labels)
         primary = found.primary
@@ -158,13 +215,7 @@ class Decider:
             "region_path": region.path if region else "/",
             "site_code": site.code if site else labels.get("site"),
             "department_id": primary.id if primary else None,
-            "routing": {
-                "departments": [d.code for d in found.departments],
-                "department_ids": [d.id for d in found.departments],
-                "region": found.region,
-                "walked": list(found.walked),
-                "why": found.explain(field_code),
-            },
+            "routing": routing_json(found, field_code),
             "content": {},
             "explanation": signal.explanation,
             "value": signal.value,
@@ -181,6 +232,7 @@ class Decider:
             "last_signal_at": None,
             "last_signal_key": None,
             "last_event_id": None,
+            "last_change": None,
             "reactivations": 0,
             "flapping": False,
             "changes": [],
@@ -209,7 +261,12 @@ class Decider:
         step = on_signal(state, action, signal.level)
         if step is None:
             return None, None
-        target = draft if state is not None else Draft(self.new_row(signal), new=True)
+        labels = self.labels_of(signal)
+        if state is not None and draft is not None:
+            target = draft
+            target.row["labels"] = labels
+        else:
+            target = Draft(self.new_row(signal, labels), new=True)
         self._step(target, step, signal)
         return target, (draft if target is not draft else None)
 
@@ -223,19 +280,16 @@ class Decider:
             value=signal.value,
             score=signal.score,
             message=signal.message or d.row["message"],
-            explanation=signal.explanation or d.row["explanation"],
             updated_at=self.now,
         )
-        if step.level is not None:
-            d.set(highest_level=max(int(step.level), d.row["highest_level"] or 0))
-        data = (
-            _evidence(signal)
-            if rule.sets_level
-            else {"value": signal.value, "message": signal.message}
-        )
+        if step.level is not None and int(step.level) > (d.row["highest_level"] or 0):
+            d.set(highest_level=int(step.level))
+        data = _evidence(signal) if rule.sets_level else {"value": signal.value}
+        if rule.sets_level and signal.explanation:
+            d.set(explanation=signal.explanation)
         change = rule.event
         if rule.event == "level_changed" and before.level is not None and step.level is not None:
-            data.update(from_level=before.level.label, to_level=step.level.label)
+            data.update(from_level=LABEL[before.level], to_level=LABEL[step.level])
             change = "level_raised" if step.level > before.level else "level_lowered"
         d.event(
             rule.event,
@@ -256,7 +310,8 @@ class Decider:
 
     def _columns(self, d: Draft, rule: str, step: Step, signal: Signal) -> None:
         at = signal.at
-        if rule in ("fire", "open_firing", "reactivate") and d.row["activated_at"] is None:
+        first = d.row["activated_at"] is None and step.status in FIRING
+        if first:
             d.set(activated_at=at)
         if rule == "reactivate":
             d.set(
@@ -272,12 +327,10 @@ class Decider:
             d.set(acknowledged_at=None, acknowledged_by=None)
         if step.status in (Status.RESOLVED, Status.LIFTED) and d.row["ended_at"] is None:
             d.set(ended_at=at, open_fingerprint=None, end_reason="condition gone")
-        if step.status in FIRING:
+        if first:
             d.set(content=self._content(d, step.level, signal))
 
     def _content(self, d: Draft, level: Level | None, signal: Signal) -> dict[str, Any]:
-        if d.row["content"]:
-            return release.with_level(d.row["content"], level)
         region = self.directory.regions.get(d.row["region_code"] or "")
         area = [{"code": region.code, "name": region.name}] if region else []
         primary = self.directory.departments_by_id.get(d.row["department_id"] or -1)
@@ -293,26 +346,25 @@ class Decider:
         )
 
     def _escalation(self, d: Draft, how: Escalation, at: datetime) -> None:
-        level = Level(d.row["level"]) if d.row["level"] else None
+        level = LEVEL.get(d.row["level"])
         if how is Escalation.START:
             routes = self.desk.routes_for(self.labels_for(d.row, d.row["level"]))
             name = next((r.escalation for r in routes if r.escalation), None)
-            snap = esc.snapshot(self.policy, name, now=self.now)
+            snap = self.desk.snapshot(name)
             d.set(
                 escalation=snap,
                 escalation_started_at=at,
                 escalation_step=0,
                 escalation_due_at=esc.due_at(snap, level, at, 0),
             )
-        elif how is Escalation.STOP:
+        elif how is Escalation.STOP and d.row["escalation_due_at"] is not None:
             d.set(escalation_due_at=None)
         elif how is Escalation.RETIME and d.row["status"] == Status.ACTIVE.value:
             started = d.row["escalation_started_at"] or at
-            d.set(
-                escalation_due_at=esc.due_at(
-                    d.row["escalation"], level, started, d.row["escalation_step"]
-                )
-            )
+            snap = d.row["escalation"]
+            due = esc.due_at(snap, level, started, d.row["escalation_step"])
+            if due != d.row["escalation_due_at"]:
+                d.set(escalation_due_at=due)
 
     def _flapping(self, d: Draft, at: datetime) -> None:
         life = self.policy.lifecycle
@@ -324,8 +376,9 @@ class Decider:
             window_s=life.flap_window_s,
             max_changes=life.flap_max_changes,
         )
-        d.set(changes=list(after.changes), flapping=after.flapping)
+        d.set(changes=list(after.changes))
         if after.flapping != before.flapping:
+            d.set(flapping=after.flapping)
             kind = "flapping_started" if after.flapping else "flapping_stopped"
             d.event(
                 kind,

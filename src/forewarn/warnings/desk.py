@@ -12,9 +12,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from forewarn.warnings import escalation
+from forewarn.warnings.content import LABEL
 from forewarn.warnings.directory import Directory, DirectoryCache
 from forewarn.warnings.policy import Policy, Route, default_policy
 from forewarn.warnings.routing import match_routes
@@ -48,7 +51,17 @@ class Desk:
         with self._lock:
             self._policy = policy
             self._routes_by_id = _index(policy.root, {})
-            self._memo: OrderedDict[tuple[tuple[str, str], ...], tuple[Route, ...]] = OrderedDict()
+            rules = policy.inhibit_rules
+            self.inhibition_reads_level = any(
+                m.name == "level" for r in rules for m in (*r.source, *r.target)
+            )
+            nodes = self._routes_by_id.values()
+            self._routes_read_level = any(m.name == "level" for r in nodes for m in r.matchers)
+            self._groups_read_level = any("level" in r.group_by for r in nodes)
+            # Routes depend only on the labels their matchers read: memoise on those values.
+            self._read = tuple(sorted({m.name for r in nodes for m in r.matchers}))
+            self._memo: OrderedDict[tuple[str, ...], tuple[Route, ...]] = OrderedDict()
+            self._snapshots: dict[str | None, dict[str, Any] | None] = {}
 
     def heartbeats_due(self, now: datetime) -> bool:
         """Whether to check heartbeats at `now` (every ``check_every``); notes the check."""
@@ -64,13 +77,30 @@ class Desk:
         """The catalogue directory of the store's current revision."""
         return self._directory.get(session)
 
+    def routes_move(self, labels: Mapping[str, str], old: int | None, new: int | None) -> bool:
+        """Whether a level change from `old` to `new` can change a warning's groups."""
+        if old == new or not (self._routes_read_level or self._groups_read_level):
+            return False
+        if self._groups_read_level:
+            return True
+        before = {**labels, "level": LABEL.get(old or 0, "")}
+        return [r.id for r in self.routes_for(before)] != [r.id for r in self.routes_for(labels)]
+
+    def snapshot(self, name: str | None) -> dict[str, Any] | None:
+        """The escalation snapshot of policy `name` under the current policy (shared: never
+        mutate it)."""
+        with self._lock:
+            if name not in self._snapshots:
+                self._snapshots[name] = escalation.snapshot(self._policy, name)
+            return self._snapshots[name]
+
     def route(self, route_id: str) -> Route | None:
         """A route of the current policy by id (None if the policy no longer has it)."""
         return self._routes_by_id.get(route_id)
 
     def routes_for(self, labels: Mapping[str, str]) -> tuple[Route, ...]:
-        """The routes matching `labels` (memoised: label sets repeat)."""
-        key = tuple(sorted(labels.items()))
+        """The routes matching `labels` (memoised on the labels the route tree reads)."""
+        key = tuple(labels.get(name, "") for name in self._read)
         with self._lock:
             found = self._memo.get(key)
             if found is not None:

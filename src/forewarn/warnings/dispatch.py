@@ -5,7 +5,7 @@ for every member whether a silence, an inhibition rule or flapping mutes it; pla
 (``grouping.plan_flush``); record the notification rows for each recipient and target, a
 ``notification_queued`` event on each warning told, and a ``muted`` event when a change was held
 back. On PostgreSQL due groups are claimed with ``FOR UPDATE SKIP LOCKED``, so two processes
-never flush the same group.
+never flush the same group. A round costs a fixed number of set-based statements.
 """
 
 from __future__ import annotations
@@ -14,17 +14,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, select, tuple_
 from sqlalchemy.orm import Session
 
-from forewarn.common import Level
-from forewarn.warnings import effects, notices
+from forewarn.notify.outbox import OutboxItem
+from forewarn.warnings import bulk, effects, notices
+from forewarn.warnings.content import LABEL, current_content
 from forewarn.warnings.desk import Desk
 from forewarn.warnings.directory import Directory
+from forewarn.warnings.effects import among
 from forewarn.warnings.grouping import FlushPlan, Member, notify_state, plan_flush
-from forewarn.warnings.lifecycle import Status
-from forewarn.warnings.models import GroupMember, Warning, WarningGroup
-from forewarn.warnings.muting import inhibited_by, silenced_by, target_keys, time_muted
+from forewarn.warnings.lifecycle import STATUS
+from forewarn.warnings.models import GroupMember, InhibitKey, Warning, WarningGroup
+from forewarn.warnings.muting import inhibited_by, silenced_by, time_muted
 from forewarn.warnings.policy import Receiver
 from forewarn.warnings.routing import recipients, responsibility_of, warning_labels
 from forewarn.warnings.silences import running_silences
@@ -35,10 +37,12 @@ _W = Warning.__table__.c
 _M = GroupMember.__table__.c
 _G = WarningGroup.__table__.c
 WARNING_COLUMNS = (
-    _W.id, _W.status, _W.level, _W.labels, _W.rule, _W.field, _W.region_code, _W.region_path,
-    _W.routing, _W.title, _W.message, _W.flapping, _W.last_event_id, _W.site_code, _W.content,
-    _W.started_at, _W.muted_by, _W.last_change,
+    "id", "status", "level", "rule", "field", "region_code", "region_path", "title", "message",
+    "flapping", "last_event_id", "site_code", "started_at", "muted_by", "last_change",
+    "department_id",
 )  # fmt: skip
+MEMBER_COLUMNS = ("group_id", "warning_id", "notified", "notified_level", "notified_at", "muted_by")
+ALL_CHANNELS = ("inapp", "email", "webhook", "wecom", "dingtalk")
 
 
 @dataclass
@@ -56,11 +60,11 @@ class _Work:
     """Writes collected over one round, executed together."""
 
     events: list[dict[str, Any]] = field(default_factory=list)
-    items: list[Any] = field(default_factory=list)
+    items: list[OutboxItem] = field(default_factory=list)
     members: list[dict[str, Any]] = field(default_factory=list)
     done: list[tuple[int, int]] = field(default_factory=list)
     groups: list[dict[str, Any]] = field(default_factory=list)
-    warnings: dict[int, str | None] = field(default_factory=dict)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _due(
@@ -68,7 +72,7 @@ def _due(
 ) -> list[dict[str, Any]]:
     query = select(WarningGroup.__table__).where(_G.next_flush_at <= now)
     if group_ids is not None:
-        query = query.where(_G.id.in_(group_ids[:limit]))
+        query = query.where(among(_G.id, group_ids[:limit]))
     query = query.order_by(_G.next_flush_at, _G.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
@@ -76,108 +80,146 @@ def _due(
 
 
 def _members(session: Session, group_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each group's members: the membership columns and the warning's light columns."""
     out: dict[int, list[dict[str, Any]]] = {g: [] for g in group_ids}
-    query = (
-        select(
-            _M.group_id,
-            _M.notified,
-            _M.notified_level,
-            _M.notified_at,
-            _M.muted_by.label("member_muted"),
-            *WARNING_COLUMNS,
+    links = bulk.fetch(session, GroupMember.__table__, MEMBER_COLUMNS, "group_id", group_ids)
+    ids = sorted({m["warning_id"] for m in links})
+    rows = {r["id"]: r for r in bulk.fetch(session, Warning.__table__, WARNING_COLUMNS, "id", ids)}
+    for m in sorted(links, key=lambda m: (m["group_id"], m["warning_id"])):
+        member = {**rows[m["warning_id"]], "member_muted": m["muted_by"]}
+        member.update(group_id=m["group_id"], notified=m["notified"],
+                      notified_level=m["notified_level"], notified_at=m["notified_at"])  # fmt: skip
+        out[m["group_id"]].append(member)
+    return out
+
+
+def _silenced(
+    session: Session, directory: Directory, rows: list[dict[str, Any]], now: datetime
+) -> dict[int, str]:
+    silences = running_silences(session, now)
+    if not silences:
+        return {}
+    labels: dict[int, dict[str, str]] = {}
+    for part in effects.chunks([r["id"] for r in rows]):
+        query = select(_W.id, _W.labels).where(among(_W.id, part))
+        labels.update((wid, found) for wid, found in session.execute(query))
+    out = {}
+    for r in rows:
+        found = silenced_by(
+            silences,
+            warning_labels({**r, "labels": labels[r["id"]]}, directory),
+            r["region_path"],
+            r["field"],
+            now,
         )
-        .join(Warning.__table__, _W.id == _M.warning_id)
-        .where(_M.group_id.in_(group_ids))
-        .order_by(_M.group_id, _W.id)
-    )
-    for row in session.execute(query).mappings():
-        out[row["group_id"]].append(dict(row))
+        if found is not None:
+            out[r["id"]] = f"silence:{found}"
+    return out
+
+
+def _inhibited(session: Session, rows: list[dict[str, Any]]) -> dict[int, str]:
+    targets: dict[int, list[str]] = {}
+    for part in effects.chunks([r["id"] for r in rows]):
+        query = select(InhibitKey.warning_id, InhibitKey.key).where(
+            among(InhibitKey.warning_id, part), InhibitKey.role == "target"
+        )
+        for wid, key in session.execute(query):
+            targets.setdefault(wid, []).append(key)
+    if not targets:
+        return {}
+    sources = effects.sources_for(session, [k for ks in targets.values() for k in ks])
+    out = {}
+    for wid, keys in targets.items():
+        hit = inhibited_by(keys, sources, wid)
+        if hit is not None:
+            out[wid] = hit
     return out
 
 
 def _mutes(
-    session: Session, desk: Desk, directory: Directory, rows: list[dict[str, Any]], now: datetime
+    session: Session, directory: Directory, rows: list[dict[str, Any]], now: datetime
 ) -> dict[int, str | None]:
-    """Warning-level mutes: silence, inhibition, flapping (None: not muted)."""
-    silences = running_silences(session, now)
-    rules = desk.policy.inhibit_rules
-    labels = {r["id"]: warning_labels(r, directory) for r in rows}
-    targets = {wid: target_keys(rules, lab) for wid, lab in labels.items()} if rules else {}
-    sources = (
-        effects.sources_for(session, [k for ks in targets.values() for k in ks]) if targets else {}
-    )
-    out: dict[int, str | None] = {}
-    for r in rows:
-        wid = r["id"]
-        silence = silenced_by(silences, labels[wid], r["region_path"], r["field"], now)
-        if silence is not None:
-            out[wid] = f"silence:{silence}"
-        elif (hit := inhibited_by(targets.get(wid, []), sources, wid)) is not None:
-            out[wid] = hit
-        else:
-            out[wid] = "flapping" if r["flapping"] else None
-    return out
+    """Warning-level mutes: silence, then inhibition, then flapping (None: not muted)."""
+    silenced = _silenced(session, directory, rows, now)
+    inhibited = _inhibited(session, rows)
+    return {
+        r["id"]: silenced.get(r["id"])
+        or inhibited.get(r["id"])
+        or ("flapping" if r["flapping"] else None)
+        for r in rows
+    }
 
 
 def _receiver(desk: Desk, name: str) -> Receiver:
-    found = desk.policy.receivers.get(name)
-    return found or Receiver(
-        name, ("responsible",), ("inapp", "email", "webhook", "wecom", "dingtalk")
-    )
+    return desk.policy.receivers.get(name) or Receiver(name, ("responsible",), ALL_CHANNELS)
+
+
+@dataclass
+class _Flush:
+    """One group's planned flush."""
+
+    group: dict[str, Any]
+    rows: list[dict[str, Any]]
+    plan: FlushPlan
+    trigger: int = 0
 
 
 def _tell(
     work: _Work,
     desk: Desk,
     directory: Directory,
-    group: dict[str, Any],
-    rows: list[dict[str, Any]],
-    plan: FlushPlan,
-    trigger: int,
+    f: _Flush,
+    lead_json: dict[str, Any],
     now: datetime,
 ) -> None:
     """Queue the notifications of one flush."""
-    by_id = {r["id"]: r for r in rows}
+    plan, group = f.plan, f.group
+    by_id = {r["id"]: r for r in f.rows}
     lead = by_id[plan.lead or 0]
-    told = [by_id[w] for w in (plan.send or [plan.lead or 0])]
+    told = [by_id[w] for w in (plan.send or [lead["id"]])]
     changes = {
         r["id"]: "reminder"
         if plan.reminder
         else notices.change_kind(
             r["notified"],
             r["notified_level"],
-            notify_state(Status(r["status"])),
+            notify_state(STATUS[r["status"]]),
             r["level"],
             r["last_change"],
         )
         for r in told
     }
     reason = changes[lead["id"]]
-    receiver = _receiver(desk, group["receiver"])
-    found = responsibility_of(lead["routing"], directory)
-    people = recipients(receiver, directory, found, lead["field"])
+    found = responsibility_of(lead_json.get("routing") or {}, directory)
+    people = recipients(_receiver(desk, group["receiver"]), directory, found, lead["field"])
     items = [notices.summary(r, changes[r["id"]]) for r in told]
+    content = current_content(lead_json.get("content") or {}, lead["level"])
     payload = {
-        "text": notices.text(items, found.explain(lead["field"]), lead["content"] or {}),
-        "level": Level(lead["level"]).label if lead["level"] else None,
+        "text": notices.text(items, found.explain(lead["field"]), content),
+        "level": LABEL.get(lead["level"]),
         "url": f"/warnings/{lead['id']}",
-        "warning": items[[r["id"] for r in told].index(lead["id"])],
+        "warning": next(i for i in items if i["id"] == lead["id"]),
         "warnings": items,
-        "content": lead["content"] or {},
-        "group": {"id": group["id"], "labels": group["labels"], "size": len(rows)},
-        "event": {"id": trigger, "kind": reason},
+        "content": content,
+        "group": {"id": group["id"], "labels": group["labels"], "size": len(f.rows)},
+        "event": {"id": f.trigger, "kind": reason},
     }
     title = notices.subject(lead, reason, len(told) - 1)
     new = notices.outbox_items(
-        people, warning_id=lead["id"], event_id=trigger, reason=reason, title=title, payload=payload
+        people,
+        warning_id=lead["id"],
+        event_id=f.trigger,
+        reason=reason,
+        title=title,
+        payload=payload,
     )
     work.items.extend(new)
     data = {
         "group": group["id"],
-        "receiver": receiver.name,
-        "recipients": [p.id for p in people],
+        "receiver": group["receiver"],
         "targets": len(new),
-        "trigger_event": trigger,
+        "recipients": [p.id for p in people],
+        "trigger_event": f.trigger,
         "reason": reason,
     }
     for r in told:
@@ -191,7 +233,7 @@ def _tell(
             )
         )
         if not plan.reminder:
-            state = notify_state(Status(r["status"]))
+            state = notify_state(STATUS[r["status"]])
             work.members.append(
                 {
                     "group_id": group["id"],
@@ -204,16 +246,14 @@ def _tell(
             )
 
 
-def _mute_changes(
-    work: _Work, group: dict[str, Any], rows: list[dict[str, Any]], plan: FlushPlan, now: datetime
-) -> None:
-    for r in rows:
-        reason = plan.muted.get(r["id"])
-        if reason == r["member_muted"] or r["id"] in plan.send:
+def _mute_changes(work: _Work, f: _Flush, now: datetime) -> None:
+    for r in f.rows:
+        reason = f.plan.muted.get(r["id"])
+        if reason == r["member_muted"] or r["id"] in f.plan.send:
             continue
         work.members.append(
             {
-                "group_id": group["id"],
+                "group_id": f.group["id"],
                 "warning_id": r["id"],
                 "notified": r["notified"],
                 "notified_level": r["notified_level"],
@@ -223,8 +263,54 @@ def _mute_changes(
         )
         if reason is not None:
             work.events.append(
-                event_row(r["id"], now, "muted", SYSTEM, data={"group": group["id"], "by": reason})
+                event_row(
+                    r["id"], now, "muted", SYSTEM, data={"group": f.group["id"], "by": reason}
+                )
             )
+
+
+def _plan(
+    desk: Desk,
+    work: _Work,
+    groups: list[dict[str, Any]],
+    members: dict[int, list[dict[str, Any]]],
+    mutes: dict[int, str | None],
+    now: datetime,
+) -> list[_Flush]:
+    planned = []
+    for g in groups:
+        route = desk.route(g["route"])
+        if route is not None and time_muted(route, desk.policy.time_intervals, now):
+            work.groups.append({"id": g["id"], "next_flush_at": now + RECHECK})
+            continue
+        view = [
+            Member(
+                r["id"],
+                STATUS[r["status"]],
+                r["level"],
+                r["notified"],
+                r["notified_level"],
+                mutes[r["id"]],
+            )
+            for r in members[g["id"]]
+        ]
+        plan = plan_flush(
+            view,
+            now=now,
+            last_flush_at=g["last_flush_at"],
+            repeat_interval_s=g["repeat_interval_s"],
+            inhibit_lower_levels=route.inhibit_lower_levels if route else True,
+        )
+        planned.append(_Flush(g, members[g["id"]], plan))
+    return planned
+
+
+def _lead_json(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = {}
+    for part in effects.chunks(sorted(set(ids))):
+        query = select(_W.id, _W.routing, _W.content).where(among(_W.id, part))
+        out.update({i: {"routing": r, "content": c} for i, r, c in session.execute(query)})
+    return out
 
 
 def flush_groups(
@@ -243,69 +329,49 @@ def flush_groups(
     directory = desk.directory(session)
     members = _members(session, [g["id"] for g in groups])
     rows = list({r["id"]: r for rs in members.values() for r in rs}.values())
-    mutes = _mutes(session, desk, directory, rows, now)
+    mutes = _mutes(session, directory, rows, now)
     work = _Work(
-        warnings={r["id"]: mutes[r["id"]] for r in rows if mutes[r["id"]] != r["muted_by"]}
-    )
-    planned = []
-    for g in groups:
-        route = desk.route(g["route"])
-        if route is not None and time_muted(route, desk.policy.time_intervals, now):
-            work.groups.append({"id": g["id"], "next_flush_at": now + RECHECK})
-            continue
-        view = [
-            Member(
-                r["id"],
-                Status(r["status"]),
-                r["level"],
-                r["notified"],
-                r["notified_level"],
-                mutes[r["id"]],
-            )
-            for r in members[g["id"]]
+        warnings=[
+            {"id": r["id"], "muted_by": mutes[r["id"]]}
+            for r in rows
+            if mutes[r["id"]] != r["muted_by"]
         ]
-        plan = plan_flush(
-            view,
-            now=now,
-            last_flush_at=g["last_flush_at"],
-            repeat_interval_s=g["repeat_interval_s"],
-            inhibit_lower_levels=route.inhibit_lower_levels if route else True,
-        )
-        planned.append((g, plan))
-    reminder_ids = append_events(
-        session,
-        [
-            event_row(
-                p.lead or 0,
-                now,
-                "reminder",
-                SYSTEM,
-                data={"group": g["id"], "repeat_interval_s": g["repeat_interval_s"]},
-            )
-            for g, p in planned
-            if p.reminder
-        ],
     )
-    reminders = iter(reminder_ids)
-    for g, plan in planned:
-        rows_g = members[g["id"]]
-        _mute_changes(work, g, rows_g, plan, now)
-        result.muted += len(plan.muted)
-        work.done.extend((g["id"], w) for w in plan.done)
-        told = bool(plan.send or plan.reminder)
-        if told:
-            lead = next(r for r in rows_g if r["id"] == plan.lead)
-            trigger = next(reminders) if plan.reminder else (lead["last_event_id"] or 0)
-            _tell(work, desk, directory, g, rows_g, plan, trigger, now)
-            result.reminders += plan.reminder
-        last = now if told else g["last_flush_at"]
-        repeat = (last or now) + timedelta(seconds=g["repeat_interval_s"])
+    planned = _plan(desk, work, groups, members, mutes, now)
+    reminders = [f for f in planned if f.plan.reminder]
+    rows_r = [
+        event_row(
+            f.plan.lead or 0,
+            now,
+            "reminder",
+            SYSTEM,
+            data={"group": f.group["id"], "repeat_interval_s": f.group["repeat_interval_s"]},
+        )
+        for f in reminders
+    ]
+    for f, eid in zip(reminders, append_events(session, rows_r), strict=True):
+        f.trigger = eid
+    told = [f for f in planned if f.plan.send or f.plan.reminder]
+    leads = _lead_json(session, [f.plan.lead or 0 for f in told])
+    for f in planned:
+        _mute_changes(work, f, now)
+        result.muted += len(f.plan.muted)
+        work.done.extend((f.group["id"], w) for w in f.plan.done)
+        if f.plan.send or f.plan.reminder:
+            lead = next(r for r in f.rows if r["id"] == f.plan.lead)
+            if not f.plan.reminder:
+                f.trigger = lead["last_event_id"] or 0
+            _tell(work, desk, directory, f, leads.get(lead["id"], {}), now)
+            result.reminders += f.plan.reminder
+        told_now = bool(f.plan.send or f.plan.reminder)
+        last = now if told_now else f.group["last_flush_at"]
+        repeat = (last or now) + timedelta(seconds=f.group["repeat_interval_s"])
         work.groups.append(
             {
-                "id": g["id"],
+                "id": f.group["id"],
                 "last_flush_at": last,
-                "flush_seq": g["flush_seq"] + 1,
-                "next_flush_at": repeat if plan.watching else None,
+                "flush_seq": f.group["flush_seq"] + 1,
+                "next_flush_at": repeat if f.plan.watching else None,
             }
         )
         result.groups += 1
@@ -316,20 +382,14 @@ def flush_groups(
 def _write(session: Session, work: _Work, now: datetime) -> int:
     queued = notices.enqueue_all(session, work.items, now=now)
     append_events(session, work.events)
-    if work.members:
-        session.execute(update(GroupMember), work.members)
-    for gid, wid in work.done:
-        session.execute(delete(GroupMember).where(_M.group_id == gid, _M.warning_id == wid))
-    for keys in ({"id", "next_flush_at"}, {"id", "last_flush_at", "flush_seq", "next_flush_at"}):
-        rows = [g for g in work.groups if set(g) == keys]
-        if rows:
-            session.execute(update(WarningGroup), rows)
-    if work.warnings:
-        session.execute(
-            update(Warning), [{"id": w, "muted_by": m} for w, m in work.warnings.items()]
-        )
+    members = GroupMember.__table__
+    effects.update_by_id(session, members, work.members, keys=("group_id", "warning_id"))
+    for part in effects.chunks(work.done):
+        session.execute(delete(members).where(tuple_(_M.group_id, _M.warning_id).in_(part)))
+    effects.update_by_id(session, WarningGroup.__table__, work.groups)
+    effects.update_by_id(session, Warning.__table__, work.warnings)
     touched = sorted({g["id"] for g in work.groups})
     for part in effects.chunks(touched):
         empty = ~exists(select(_M.group_id).where(_M.group_id == _G.id))
-        session.execute(delete(WarningGroup).where(_G.id.in_(part), empty))
+        session.execute(delete(WarningGroup.__table__).where(among(_G.id, part), empty))
     return queued

@@ -8,17 +8,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.orm import Session
 
+from forewarn.warnings import bulk
 from forewarn.warnings.desk import Desk
 from forewarn.warnings.grouping import next_flush_at
 from forewarn.warnings.models import GroupMember, InhibitKey, WarningGroup
 from forewarn.warnings.routing import group_key, group_labels
 
 CHUNK = 900
+
+
+def among(column: Any, values: Sequence[Any]) -> Any:
+    """``column IN values`` as one expanding parameter (no statement built per value)."""
+    return column.in_(bindparam(None, list(values), expanding=True))
 
 
 def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -29,11 +33,14 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 
 def insert_ignore(session: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
     """Insert rows, skipping those that clash with a unique key (both backends)."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    make = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(make(model).on_conflict_do_nothing(), list(rows))
+    bulk.insert_rows(session, model.__table__, rows, ignore_conflicts=True)
+
+
+def update_by_id(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], keys: tuple[str, ...] = ("id",)
+) -> None:
+    """Update rows by their key columns, each with only the columns it carries."""
+    bulk.update_rows(session, table, rows, keys)
 
 
 @dataclass(frozen=True)
@@ -51,7 +58,7 @@ def memberships(session: Session, warning_ids: Sequence[int]) -> dict[int, set[i
     for part in chunks(list(warning_ids)):
         rows = session.execute(
             select(GroupMember.warning_id, GroupMember.group_id).where(
-                GroupMember.warning_id.in_(part)
+                among(GroupMember.warning_id, part)
             )
         )
         for wid, gid in rows:
@@ -107,7 +114,7 @@ def _group_ids(
     for part in chunks(keys):
         rows = session.execute(
             select(WarningGroup.route, WarningGroup.key, WarningGroup.id).where(
-                WarningGroup.key.in_(part)
+                among(WarningGroup.key, part)
             )
         )
         ids.update({(r, k): i for r, k, i in rows if (r, k) in wanted})
@@ -117,7 +124,7 @@ def _group_ids(
         for part in chunks(sorted({r["key"] for r in missing})):
             rows = session.execute(
                 select(WarningGroup.route, WarningGroup.key, WarningGroup.id).where(
-                    WarningGroup.key.in_(part)
+                    among(WarningGroup.key, part)
                 )
             )
             ids.update({(r, k): i for r, k, i in rows if (r, k) in wanted})
@@ -137,7 +144,7 @@ def dirty_groups(session: Session, group_ids: Iterable[int], now: datetime) -> l
                 WarningGroup.next_flush_at,
                 WarningGroup.group_wait_s,
                 WarningGroup.group_interval_s,
-            ).where(WarningGroup.id.in_(part))
+            ).where(among(WarningGroup.id, part))
         )
         for gid, created, last, current, wait_s, interval_s in rows:
             at = next_flush_at(
@@ -152,8 +159,7 @@ def dirty_groups(session: Session, group_ids: Iterable[int], now: datetime) -> l
                 updates.append({"id": gid, "next_flush_at": at})
             if at <= now:
                 due.append(gid)
-    if updates:
-        session.execute(update(WarningGroup), updates)
+    update_by_id(session, WarningGroup.__table__, updates)
     return due
 
 
@@ -166,13 +172,13 @@ def sync_inhibit_keys(
     for part in chunks(ids):
         old = session.execute(
             select(InhibitKey.warning_id, InhibitKey.key).where(
-                InhibitKey.warning_id.in_(part), InhibitKey.role == "source"
+                among(InhibitKey.warning_id, part), InhibitKey.role == "source"
             )
         )
         for wid, key in old:
             if key not in keys[wid][0]:
                 dropped.add(key)
-        session.execute(delete(InhibitKey).where(InhibitKey.warning_id.in_(part)))
+        session.execute(delete(InhibitKey).where(among(InhibitKey.warning_id, part)))
     rows = [
         {"key": k, "role": role, "warning_id": wid}
         for wid, (sources, targets) in keys.items()
@@ -189,7 +195,7 @@ def sources_for(session: Session, keys: Iterable[str]) -> dict[str, list[int]]:
     for part in chunks(sorted(set(keys))):
         rows = session.execute(
             select(InhibitKey.key, InhibitKey.warning_id).where(
-                InhibitKey.key.in_(part), InhibitKey.role == "source"
+                among(InhibitKey.key, part), InhibitKey.role == "source"
             )
         )
         for key, wid in rows:
@@ -204,7 +210,7 @@ def targets_of(session: Session, keys: Iterable[str]) -> list[int]:
         out.update(
             session.scalars(
                 select(InhibitKey.warning_id).where(
-                    InhibitKey.key.in_(part), InhibitKey.role == "target"
+                    among(InhibitKey.key, part), InhibitKey.role == "target"
                 )
             )
         )

@@ -21,8 +21,12 @@ from forewarn.common import Level
 from forewarn.warnings.policy import Policy, Receiver
 
 
-def snapshot(policy: Policy, name: str | None, *, now: datetime) -> dict[str, Any] | None:
-    """The JSON copy of escalation policy `name` and its receivers (None: no escalation)."""
+def snapshot(policy: Policy, name: str | None) -> dict[str, Any] | None:
+    """The JSON copy of escalation policy `name` and its receivers (None: no escalation).
+
+    The copy holds no time (the warning's ``escalation_started_at`` says when it was taken),
+    so equal policies give equal snapshots.
+    """
     if name is None or name not in policy.escalations:
         return None
     levels = policy.escalations[name]
@@ -36,7 +40,7 @@ def snapshot(policy: Policy, name: str | None, *, now: datetime) -> dict[str, An
         for r in sorted(wanted)
         if (rec := policy.receivers.get(r)) is not None
     }
-    return {"policy": name, "taken_at": now.isoformat(), "levels": levels, "receivers": receivers}
+    return {"policy": name, "levels": levels, "receivers": receivers}
 
 
 def chain(snap: dict[str, Any] | None, level: Level | None) -> dict[str, Any] | None:

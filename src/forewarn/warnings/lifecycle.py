@@ -30,6 +30,7 @@ class Status(StrEnum):
     LIFTED = "lifted"
 
 
+STATUS = {s.value: s for s in Status}  # faster than Status(value) on hot paths
 OPEN = frozenset({Status.PENDING, Status.ACTIVE, Status.ACKNOWLEDGED})
 FIRING = frozenset({Status.ACTIVE, Status.ACKNOWLEDGED})
 
@@ -203,7 +204,7 @@ def flapping_after(
     `window_s`, and stops only when at most half as many remain (so it does not flap in and out
     of flapping). Call with ``changed=False`` to let time pass.
     """
-    t = now.timestamp()
+    t = int(now.timestamp())  # whole seconds: plenty for windows of minutes, cheap to store
     kept = tuple(c for c in flap.changes if t - c <= window_s)
     if changed:
         kept = (*kept, t)

@@ -52,8 +52,18 @@ class Matcher:
         return f'{self.name}{self.op}"{self.value}"'
 
 
+_RANKS = {
+    **{lv.label: float(lv) for lv in Level},
+    **{lv.roman: float(lv) for lv in Level},
+    **{str(int(lv)): float(lv) for lv in Level},
+}
+
+
 def _rank(name: str, text: str) -> float | None:
     if name == "level":
+        fast = _RANKS.get(text)
+        if fast is not None:
+            return fast
         try:
             return float(Level.parse(int(text) if text.strip().isdigit() else text))
         except ValueError:

@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forewarn.common import Level
 from forewarn.notify.models import Notification
 from forewarn.notify.outbox import OutboxItem
-from forewarn.warnings import effects
-from forewarn.warnings.content import level_text
+from forewarn.warnings import bulk, effects
+from forewarn.warnings.content import LABEL, LEVEL, level_text
+from forewarn.warnings.effects import among
 from forewarn.warnings.routing import Recipient
 
 FIRING_CHANGES = frozenset({"activated", "reactivated", "level_raised", "level_lowered"})
@@ -56,14 +56,14 @@ def change_kind(
 
 def summary(row: Mapping[str, Any], change: str) -> dict[str, Any]:
     """A warning as notifications list it."""
-    level = Level(row["level"]) if row["level"] else None
+    level = LEVEL.get(row["level"])
     return {
         "id": row["id"],
         "title": row["title"],
         "rule": row["rule"],
         "change": change,
         "status": row["status"],
-        "level": level.label if level else None,
+        "level": LABEL[level] if level else None,
         "level_text": level_text(level),
         "region": row["region_code"],
         "site": row["site_code"],
@@ -76,7 +76,7 @@ def summary(row: Mapping[str, Any], change: str) -> dict[str, Any]:
 
 def subject(lead: Mapping[str, Any], reason: str, more: int) -> str:
     """``[II 橙色 orange ↑] title (+2)``."""
-    level = Level(lead["level"]) if lead["level"] else None
+    level = LEVEL.get(lead["level"])
     mark = MARKS.get(reason, "")
     if reason in ("resolved", "lifted"):
         head = mark
@@ -148,7 +148,9 @@ def enqueue_all(session: Session, items: Sequence[OutboxItem], *, now: datetime)
     for part in effects.chunks(keys):
         existing.update(
             session.scalars(
-                select(Notification.idempotency_key).where(Notification.idempotency_key.in_(part))
+                select(Notification.idempotency_key).where(
+                    among(Notification.idempotency_key, part)
+                )
             )
         )
     rows: dict[str, dict[str, Any]] = {}
@@ -170,5 +172,5 @@ def enqueue_all(session: Session, items: Sequence[OutboxItem], *, now: datetime)
             "attempts": 0,
             "next_attempt_at": now,
         }
-    effects.insert_ignore(session, Notification, list(rows.values()))
+    bulk.insert_rows(session, Notification.__table__, list(rows.values()), ignore_conflicts=True)
     return len(rows)

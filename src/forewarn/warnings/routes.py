@@ -70,10 +70,19 @@ def list_warnings(
 ) -> Page[WarningRead]:
     """Warnings in the caller's scope, newest first (or by level), filtered."""
     query = service.query_warnings(
-        session, scope=scope, status=status, level=level, min_level=min_level, field=field,
-        within=within, rule=rule, site=site, start=_aware(start, "start"), end=_aware(end, "end"),
+        session,
+        scope=scope,
+        status=status,
+        level=level,
+        min_level=min_level,
+        field=field,
+        within=within,
+        rule=rule,
+        site=site,
+        start=_aware(start, "start"),
+        end=_aware(end, "end"),
         sort=sort,
-    )  # fmt: skip
+    )
     items, total = paginate(session, query, limit=page.limit, offset=page.offset)
     return Page(items=[WarningRead.of(w) for w in items], total=total)
 
@@ -88,9 +97,13 @@ def get_warning(warning_id: int, session: SessionDep, scope: ScopeDep) -> Warnin
 
 @router.post("/warnings/{warning_id}/ack", response_model=WarningDetail)
 def acknowledge(
-    warning_id: int, session: SessionDep, scope: WriteScopeDep, now: NowDep,
-    who: Annotated[Principal, require(P.WARNINGS_ACK)], body: AckIn | None = None,
-) -> WarningDetail:  # fmt: skip
+    warning_id: int,
+    session: SessionDep,
+    scope: WriteScopeDep,
+    now: NowDep,
+    who: Annotated[Principal, require(P.WARNINGS_ACK)],
+    body: AckIn | None = None,
+) -> WarningDetail:
     """Acknowledge an active warning (its escalation stops)."""
     service.acknowledge(
         session,
@@ -105,9 +118,13 @@ def acknowledge(
 
 @router.post("/warnings/{warning_id}/assign", response_model=WarningDetail)
 def assign(
-    warning_id: int, body: AssignIn, session: SessionDep, scope: WriteScopeDep, now: NowDep,
+    warning_id: int,
+    body: AssignIn,
+    session: SessionDep,
+    scope: WriteScopeDep,
+    now: NowDep,
     who: Annotated[Principal, require(P.WARNINGS_ASSIGN)],
-) -> WarningDetail:  # fmt: skip
+) -> WarningDetail:
     """Assign an open warning to a person."""
     service.assign(
         session, warning_id, scope=scope, actor=who.name, now=now, assignee=body.assignee
@@ -117,9 +134,13 @@ def assign(
 
 @router.post("/warnings/{warning_id}/comment", response_model=WarningDetail)
 def comment(
-    warning_id: int, body: CommentIn, session: SessionDep, scope: WriteScopeDep, now: NowDep,
+    warning_id: int,
+    body: CommentIn,
+    session: SessionDep,
+    scope: WriteScopeDep,
+    now: NowDep,
     who: Annotated[Principal, require(P.WARNINGS_COMMENT)],
-) -> WarningDetail:  # fmt: skip
+) -> WarningDetail:
     """Add a comment to the time line."""
     service.comment(session, warning_id, scope=scope, actor=who.name, now=now, text=body.text)
     return _detail(session, warning_id, scope)
@@ -127,9 +148,13 @@ def comment(
 
 @router.post("/warnings/{warning_id}/lift", response_model=WarningDetail)
 def lift(
-    warning_id: int, body: LiftIn, session: SessionDep, scope: WriteScopeDep, now: NowDep,
+    warning_id: int,
+    body: LiftIn,
+    session: SessionDep,
+    scope: WriteScopeDep,
+    now: NowDep,
     who: Annotated[Principal, require(P.WARNINGS_LIFT)],
-) -> WarningDetail:  # fmt: skip
+) -> WarningDetail:
     """Lift (end) a warning, with a reason; its receivers are told."""
     service.lift(session, warning_id, scope=scope, actor=who.name, now=now, reason=body.reason)
     return _detail(session, warning_id, scope)
@@ -137,9 +162,12 @@ def lift(
 
 @router.get("/silences", response_model=Page[SilenceRead], dependencies=[require(P.SILENCES_READ)])
 def list_silences(
-    session: SessionDep, scope: ScopeDep, page: PageDep, now: NowDep,
+    session: SessionDep,
+    scope: ScopeDep,
+    page: PageDep,
+    now: NowDep,
     state: Annotated[SilenceState | None, Query(description="pending, active or expired.")] = None,
-) -> Page[SilenceRead]:  # fmt: skip
+) -> Page[SilenceRead]:
     """Silences that reach into the caller's scope, newest first."""
     items, total = silences.list_silences(
         session, scope=scope, now=now, state=state, limit=page.limit, offset=page.offset
@@ -149,15 +177,25 @@ def list_silences(
 
 @router.post("/silences", response_model=SilenceRead, status_code=201)
 def create_silence(
-    body: SilenceIn, session: SessionDep, scope: WriteScopeDep, now: NowDep,
+    body: SilenceIn,
+    session: SessionDep,
+    scope: WriteScopeDep,
+    now: NowDep,
     who: Annotated[Principal, require(P.SILENCES_WRITE)],
-) -> SilenceRead:  # fmt: skip
+) -> SilenceRead:
     """Create a silence limited to the caller's scope (a reason is required)."""
     silence = silences.create_silence(
-        session, matchers=body.matchers, starts_at=(body.starts_at or now).astimezone(UTC),
-        ends_at=body.ends_at.astimezone(UTC), reason=body.reason, actor=who.name, scope=scope,
-        now=now, region=body.region, field=body.field,
-    )  # fmt: skip
+        session,
+        matchers=body.matchers,
+        starts_at=(body.starts_at or now).astimezone(UTC),
+        ends_at=body.ends_at.astimezone(UTC),
+        reason=body.reason,
+        actor=who.name,
+        scope=scope,
+        now=now,
+        region=body.region,
+        field=body.field,
+    )
     return SilenceRead.of(silence, now)
 
 
@@ -177,17 +215,25 @@ def update_silence(
 ) -> SilenceRead:
     """Change a running or future silence's matchers, end or reason."""
     silence = silences.update_silence(
-        session, silence_id, scope=scope, now=now, matchers=body.matchers,
-        ends_at=body.ends_at.astimezone(UTC) if body.ends_at else None, reason=body.reason,
-    )  # fmt: skip
+        session,
+        silence_id,
+        scope=scope,
+        now=now,
+        matchers=body.matchers,
+        ends_at=body.ends_at.astimezone(UTC) if body.ends_at else None,
+        reason=body.reason,
+    )
     return SilenceRead.of(silence, now)
 
 
 @router.delete("/silences/{silence_id}", response_model=SilenceRead)
 def expire_silence(
-    silence_id: int, session: SessionDep, scope: WriteScopeDep, now: NowDep,
+    silence_id: int,
+    session: SessionDep,
+    scope: WriteScopeDep,
+    now: NowDep,
     who: Annotated[Principal, require(P.SILENCES_WRITE)],
-) -> SilenceRead:  # fmt: skip
+) -> SilenceRead:
     """Expire a silence now (it is kept, with who ended it)."""
     silence = silences.expire_silence(session, silence_id, scope=scope, actor=who.name, now=now)
     return SilenceRead.of(silence, now)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from forewarn.common import Level
+from forewarn.warnings.content import LABEL, LEVEL
 from forewarn.warnings.directory import DeptInfo, Directory, RegionInfo
 from forewarn.warnings.matchers import match_all
 from forewarn.warnings.policy import ALL_LABELS, Receiver, Route
@@ -87,7 +88,7 @@ def match_labels(
 ) -> dict[str, str]:
     """The labels routes, silences and inhibition match on: the warning's own plus derived ones."""
     out = dict(labels)
-    out.update(rule=rule, field=field, level=level.label if level else "")
+    out.update(rule=rule, field=field, level=LABEL[level] if level else "")
     if region is not None:
         out.update(region=region.code, region_level=region.level, region_path=region.path)
     if department:
@@ -97,14 +98,14 @@ def match_labels(
 
 def warning_labels(row: Mapping[str, Any], directory: Directory) -> dict[str, str]:
     """Match labels of a stored warning (its columns as a mapping) at its current level."""
-    depts = (row.get("routing") or {}).get("departments") or []
+    primary = directory.departments_by_id.get(row.get("department_id") or -1)
     return match_labels(
         row["labels"],
         rule=row["rule"],
-        level=Level(row["level"]) if row["level"] else None,
+        level=LEVEL.get(row["level"]),
         field=row["field"],
         region=directory.regions.get(row["region_code"] or ""),
-        department=depts[0] if depts else None,
+        department=primary.code if primary else None,
     )
 
 

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from forewarn.api.schemas import ApiModel
 from forewarn.common import Level
-from forewarn.warnings.content import level_text
+from forewarn.warnings.content import current_content, level_text
 from forewarn.warnings.models import Silence, Warning, WarningEvent
 from forewarn.warnings.muting import silence_state
 
@@ -84,9 +84,15 @@ class EventRead(ApiModel):
     def of(cls, e: WarningEvent) -> EventRead:
         """The wire shape of an event."""
         return cls(
-            id=e.id, time=e.time, kind=e.kind, actor=e.actor, level=_label(e.level),
-            status=e.status, rule=e.rule, data=e.data or {},
-        )  # fmt: skip
+            id=e.id,
+            time=e.time,
+            kind=e.kind,
+            actor=e.actor,
+            level=_label(e.level),
+            status=e.status,
+            rule=e.rule,
+            data=e.data or {},
+        )
 
 
 class WarningDetail(WarningRead):
@@ -105,7 +111,7 @@ class WarningDetail(WarningRead):
         return cls(
             **base,
             explanation=w.explanation or {},
-            content=w.content or {},
+            content=current_content(w.content or {}, w.level),
             routing=w.routing or {},
             escalation=w.escalation,
             timeline=[EventRead.of(e) for e in events],

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from forewarn.common import Level
+from forewarn.warnings import bulk
 from forewarn.warnings.models import WarningEvent
 
 ENGINE = "engine"
@@ -48,8 +48,7 @@ def append_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]
     """Insert events in one round trip; their ids, in the order given."""
     if not rows:
         return []
-    stmt = insert(WarningEvent).returning(WarningEvent.id, sort_by_parameter_order=True)
-    return list(session.scalars(stmt, list(rows)))
+    return bulk.insert_returning_ids(session, WarningEvent.__table__, rows)
 
 
 def record_event(

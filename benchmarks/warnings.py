@@ -1,0 +1,339 @@
+"""Warnings throughput and reading-to-notification latency, on a real store.
+
+1. **Signals per second** through lifecycle, grouping, inhibition and routing into the outbox,
+   with 100,000 active warnings: a synthetic province (1 province, 14 cities, 70 counties,
+   departments per city and field, 2,000 sites) gets 100,000 firing warnings (50 rules x 2,000
+   sites, loaded through ``apply_signals`` itself), then batches of mixed signals (level
+   changes, resolutions, new warnings, re-activations, repeats), each batch followed by
+   ``advance`` on a simulated clock that moves 10 s per batch, so groups wait, flush, remind and
+   escalate as in operation. Timed: apply + advance + commit. The default policy.
+2. **Reading to notification latency** at 10,000 readings/s sustained: the real detection
+   engine (``forewarn.detect``) watches 10,000 series with a graded threshold rule; every 100 ms
+   a batch of 1,000 readings arrives and is stored, evaluated, turned into warnings and
+   notifications and committed in one unit of work. Latency = commit time - the batch's
+   scheduled arrival (so falling behind counts). The policy's deliberate waits are set to zero
+   here (``group_wait: 0s``, each warning its own group), so the figure is the pipeline's own.
+
+Targets: >= 20,000 signals/s; p99 reading-to-notification <= 1 s. ``--json FILE`` writes
+``{"signals_per_s": x, "p99_reading_to_notification_s": x}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from benchmarks._common import write_json
+
+T0 = datetime(2026, 5, 1, tzinfo=UTC)
+SITES = 10_000  # the catalogue: 10,000 sites with one series each (the latency run watches all)
+SITES_USED = 2_000  # the throughput run: 50 rules x 2,000 sites = 100,000 fingerprints
+FIELDS = ("production_safety", "natural_disaster", "public_health")
+LATENCY_POLICY = """
+routes:
+  receiver: responsible
+  group_by: ['...']
+  group_wait: 0s
+  group_interval: 0s
+  repeat_interval: 4h
+"""
+LATENCY_RULES = """
+rules:
+  - id: level
+    name: Graded level
+    detector: {type: threshold}
+    levels:
+      yellow: {enter: ">= 80", exit: "< 75"}
+      orange: {enter: ">= 90", exit: "< 85"}
+      red: {enter: ">= 100", exit: "< 95"}
+"""
+
+
+def build_store(url: str, sites: int) -> sessionmaker[Session]:
+    """A migrated store with a synthetic province: regions, departments, sites, series."""
+    import forewarn.model_registry  # noqa: F401
+    from forewarn.catalogue.models import (
+        CatalogueRevision,
+        FieldDomain,
+        Indicator,
+        Region,
+        Series,
+        Site,
+    )
+    from forewarn.db import make_engine, make_session_factory, session_scope
+    from forewarn.migrate import upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    with session_scope(sessions) as s:
+        fields = {c: FieldDomain(code=c, name=c) for c in FIELDS}
+        s.add_all(fields.values())
+        s.flush()
+        province = Region(code="620000", name="甘肃省", level="province", path="/620000/")
+        s.add(province)
+        counties = []
+        for c in range(14):
+            city_code = f"62{c + 1:02d}00"
+            city = Region(code=city_code, name=f"city {c}", level="city", parent=province,
+                          path=f"/620000/{city_code}/")  # fmt: skip
+            s.add(city)
+            for k in range(5):
+                code = f"62{c + 1:02d}{k + 1:02d}"
+                county = Region(code=code, name=f"county {c}.{k}", level="county", parent=city,
+                                path=f"{city.path}{code}/")  # fmt: skip
+                counties.append(county)
+                s.add(county)
+            for f in FIELDS:
+                contact = {"email": f"{f}@{city_code}.example"}
+                s.add(_department(f"{city_code}-{f}", city, fields[f], contact))
+        for f in FIELDS:
+            contact = {"webhook": f"https://hooks.example/{f}"}
+            s.add(_department(f"620000-{f}", province, fields[f], contact))
+        indicator = Indicator(code="x", name="x", unit="u", kind="gauge", field_code=FIELDS[0])
+        s.add(indicator)
+        s.flush()
+        for i in range(sites):
+            site = Site(
+                code=f"s{i}",
+                name=f"site {i}",
+                region=counties[i % len(counties)],
+                field_code=FIELDS[i % len(FIELDS)],
+                labels={"river": f"r{i % 7}"},
+            )
+            s.add(site)
+            s.add(Series(site=site, indicator=indicator, interval_s=1.0))
+        s.add(CatalogueRevision(loaded_at=T0, source="benchmark", summary={}))
+    return sessions
+
+
+def _department(code: str, region: object, field: object, contact: dict[str, str]) -> object:
+    from forewarn.catalogue.models import Department
+
+    return Department(code=code, name=code, region=region, fields=[field], contact=contact)
+
+
+def _labels(site: int, counties: list[str]) -> dict[str, str]:
+    return {"site": f"s{site}", "indicator": "x", "region": counties[site % len(counties)],
+            "field": FIELDS[site % len(FIELDS)]}  # fmt: skip
+
+
+def _signal(fp: tuple[int, int], state: str, level: int | None, at: datetime, counties: list[str]):
+    from forewarn.common import Level
+    from forewarn.detect.signals import Signal, SignalState
+
+    rule, site = fp
+    return Signal(
+        rule=f"r{rule}", fingerprint=f"r{rule}:s{site}", labels=_labels(site, counties),
+        state=SignalState(state), level=Level(level) if level else None, at=at, started_at=at,
+        value=float(level or 0), message="benchmark",
+    )  # fmt: skip
+
+
+def _step(
+    sessions: sessionmaker[Session], desk: object, signals: list, now: datetime
+) -> tuple[float, float]:
+    from forewarn.db import session_scope
+    from forewarn.warnings.advance import advance
+    from forewarn.warnings.apply import apply_signals
+
+    began, cpu = time.perf_counter(), time.process_time()
+    with session_scope(sessions) as s:
+        apply_signals(s, signals, now=now, desk=desk)  # type: ignore[arg-type]
+        advance(s, now=now, desk=desk, heartbeats=False)  # type: ignore[arg-type]
+    return time.perf_counter() - began, time.process_time() - cpu
+
+
+def throughput(
+    sessions: sessionmaker[Session], *, active: int, total: int, batch: int, seed: int
+) -> dict[str, float]:
+    """Load `active` warnings, then time `total` mixed signals in batches of `batch`."""
+    from forewarn.warnings.desk import Desk
+
+    rng = random.Random(seed)
+    from forewarn.catalogue.models import Region
+
+    with sessions() as s:
+        counties = sorted(s.scalars(select(Region.code).where(Region.level == "county")))
+    sites = SITES_USED
+    desk = Desk()
+    rules = max(1, active // sites)
+    fps = [(r, i) for r in range(rules) for i in range(sites)]
+    now = T0
+    levels: dict[tuple[int, int], int] = {}
+    load_s = 0.0
+    for start in range(0, len(fps), 10_000):
+        now += timedelta(seconds=10)
+        part = fps[start : start + 10_000]
+        sigs = []
+        for fp in part:
+            levels[fp] = rng.choice((1, 2, 2, 3))
+            sigs.append(_signal(fp, "firing", levels[fp], now, counties))
+        load_s += _step(sessions, desk, sigs, now)[0]
+    resolved: list[tuple[int, int]] = []
+    fresh = [(r, i) for r in range(rules, rules + 50) for i in range(sites)]
+    done, elapsed, cpu, sent = 0, 0.0, 0.0, []
+    while done < total:
+        now += timedelta(seconds=10)
+        sigs = []
+        for _ in range(min(batch, total - done)):
+            sigs.append(_mixed(rng, levels, resolved, fresh, sent, now, counties))
+        sent.extend(sigs[-50:])
+        wall, used = _step(sessions, desk, sigs, now)
+        elapsed, cpu, done = elapsed + wall, cpu + used, done + len(sigs)
+    with sessions() as s:
+        from forewarn.notify.models import Notification
+        from forewarn.warnings.models import Warning
+
+        open_now = s.scalar(select(func.count()).where(Warning.open_fingerprint.is_not(None)))
+        notes = s.scalar(select(func.count()).select_from(Notification))
+    return {"signals_per_s": total / elapsed, "seconds": elapsed, "cpu_seconds": cpu,
+            "signals_per_cpu_s": total / cpu, "signals": float(total),
+            "load_signals_per_s": len(fps) / load_s, "open_warnings": float(open_now or 0),
+            "notifications": float(notes or 0)}  # fmt: skip
+
+
+def _mixed(rng, levels, resolved, fresh, sent, now, counties):
+    """One signal of the measured mix."""
+    roll = rng.random()
+    if roll < 0.10 and sent:
+        return rng.choice(sent)  # a repeat: must change nothing
+    if roll < 0.55 and levels:
+        fp = rng.choice(list(levels)) if len(levels) < 1000 else _any(rng, levels)
+        levels[fp] = rng.choice([lv for lv in (1, 2, 3, 4) if lv != levels[fp]])
+        return _signal(fp, "firing", levels[fp], now, counties)
+    if roll < 0.70 and levels:
+        fp = _any(rng, levels)
+        del levels[fp]
+        resolved.append(fp)
+        return _signal(fp, "resolved", None, now, counties)
+    if roll < 0.85 and resolved:
+        fp = resolved.pop(rng.randrange(len(resolved)))
+        levels[fp] = 2
+        return _signal(fp, "firing", 2, now, counties)  # re-activation within the window
+    fp = fresh.pop() if fresh else _any(rng, levels)
+    levels[fp] = 1
+    return _signal(fp, "firing", 1, now, counties)
+
+
+_KEYS: list = []
+
+
+def _any(rng, levels):
+    """A random key of `levels` without building a list each time (rebuilt when stale)."""
+    while True:
+        if not _KEYS or rng.random() < 0.001:
+            _KEYS[:] = list(levels)
+        fp = _KEYS[rng.randrange(len(_KEYS))]
+        if fp in levels:
+            return fp
+
+
+def latency(
+    sessions: sessionmaker[Session], *, rate: int, seconds: float, seed: int
+) -> dict[str, float]:
+    """Stream `rate` readings/s through store, engine and warnings; latency percentiles."""
+    from forewarn.db import session_scope
+    from forewarn.detect.engine import Engine
+    from forewarn.detect.ruleset import rules_from_text
+    from forewarn.detect.series import series_from_store
+    from forewarn.notify.models import Notification
+    from forewarn.readings import service as readings
+    from forewarn.timeutil import to_ms
+    from forewarn.warnings.apply import apply_signals
+    from forewarn.warnings.desk import Desk
+    from forewarn.warnings.policy import parse_policy
+
+    with sessions() as s:
+        infos = series_from_store(s)
+    ids = np.array(sorted(i.id for i in infos), dtype=np.int64)
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    engine = Engine(rules_from_text(LATENCY_RULES), infos, start=start)
+    desk = Desk(parse_policy(LATENCY_POLICY))
+    rng = np.random.default_rng(seed)
+    level = 60 + 5 * rng.standard_normal(ids.size)
+    per_batch, tick = max(1, rate // 10), 0.1
+    lat: list[float] = []
+    batches, behind = int(seconds / tick), 0
+    origin = time.perf_counter()
+    for k in range(batches):
+        due = origin + k * tick
+        wait = due - time.perf_counter()
+        if wait > 0:
+            time.sleep(wait)
+        else:
+            behind += 1
+        pick = (np.arange(per_batch) + k * per_batch) % ids.size
+        level[pick] += 1.5 * rng.standard_normal(per_batch) + np.where(
+            rng.random(per_batch) < 0.01, 40, 0
+        )
+        level[pick] = np.clip(level[pick], 0, 150) - np.where(level[pick] > 110, 50, 0)
+        at = start + timedelta(seconds=k * tick)
+        times = np.full(per_batch, to_ms(at), dtype=np.int64)
+        with session_scope(sessions) as s:
+            readings.insert(s, ids[pick], times, level[pick].copy())
+            signals = engine.ingest(ids[pick], times, level[pick]) + engine.advance(at)
+            before = s.scalar(select(func.count()).select_from(Notification)) or 0
+            apply_signals(s, signals, now=at, desk=desk)
+            made = (s.scalar(select(func.count()).select_from(Notification)) or 0) - before
+        done = time.perf_counter()
+        lat.extend([done - due] * made)
+    arr = np.array(lat) if lat else np.array([float("nan")])
+    return {"p50_s": float(np.percentile(arr, 50)), "p99_s": float(np.percentile(arr, 99)),
+            "max_s": float(arr.max()), "notifications": float(len(lat)),
+            "readings": float(batches * per_batch), "late_batches": float(behind)}  # fmt: skip
+
+
+def main(argv: list[str]) -> int:
+    """``python -m benchmarks warnings [--json FILE] [--database-url URL] [options]``."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks warnings")
+    parser.add_argument("--json", default=None)
+    parser.add_argument("--database-url", default=None, help="Default: a temporary SQLite file.")
+    parser.add_argument("--active", type=int, default=100_000)
+    parser.add_argument("--signals", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=5_000)
+    parser.add_argument("--rate", type=int, default=10_000, help="Readings per second.")
+    parser.add_argument("--seconds", type=float, default=20.0, help="Length of the latency run.")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        sessions = build_store(url, SITES)
+        tp = throughput(
+            sessions, active=args.active, total=args.signals, batch=args.batch, seed=args.seed
+        )
+        lat = latency(sessions, rate=args.rate, seconds=args.seconds, seed=args.seed)
+    backend = "postgresql" if url.startswith("postgresql") else "sqlite"
+    print(f"backend: {backend}; signals: synthetic mix; readings: forewarn.detect engine")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    rows = [
+        ("warnings loaded (signals/s)", f"{tp['load_signals_per_s']:,.0f}"),
+        ("open warnings during the run", f"{tp['open_warnings']:,.0f}"),
+        ("signals timed", f"{tp['signals']:,.0f}"),
+        ("seconds", f"{tp['seconds']:.2f}"),
+        ("signals/s (target >= 20,000)", f"{tp['signals_per_s']:,.0f}"),
+        ("signals per CPU second", f"{tp['signals_per_cpu_s']:,.0f}"),
+        ("notifications recorded", f"{tp['notifications']:,.0f}"),
+        ("readings streamed", f"{lat['readings']:,.0f} at {args.rate:,}/s"),
+        ("notifications timed", f"{lat['notifications']:,.0f}"),
+        ("p50 reading -> notification (s)", f"{lat['p50_s']:.3f}"),
+        ("p99 reading -> notification (s)", f"{lat['p99_s']:.3f} (target <= 1)"),
+        ("max (s)", f"{lat['max_s']:.3f}"),
+        ("batches started late", f"{lat['late_batches']:,.0f}"),
+    ]
+    for name, value in rows:
+        print(f"{name:<36}{value:>24}")
+    write_json(
+        args.json,
+        {"signals_per_s": tp["signals_per_s"], "p99_reading_to_notification_s": lat["p99_s"]},
+    )
+    return 0
