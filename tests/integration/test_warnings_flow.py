@@ -138,6 +138,8 @@ def test_the_level_moves_inside_one_warning_and_each_move_is_told(store):
     run(store, 40, desk=desk, heartbeats=False)
     [w] = warnings(store)
     assert (w.status, w.level, w.highest_level) == ("resolved", 2, 4)
+    assert (w.content["level"], w.content["level_text"]) == ("yellow", "III 黄色 yellow")
+    assert w.stored_content["level"] == "blue", "written once, at the first activation"
     timeline = [
         (k, lvl, st, rule)
         for k, _a, lvl, st, rule in events(store, w.id)

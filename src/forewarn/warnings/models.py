@@ -45,7 +45,8 @@ class Warning(Base):
     site_code: Mapped[str | None] = mapped_column(String(64), index=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     routing: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The release content as written at the first activation; read it through `content`.
+    stored_content: Mapped[dict[str, Any]] = mapped_column("content", JSON, default=dict)
     explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     value: Mapped[float | None] = mapped_column(Float)
     score: Mapped[float] = mapped_column(Float, default=0.0)
@@ -72,6 +73,17 @@ class Warning(Base):
     escalation_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalation_step: Mapped[int] = mapped_column(Integer, default=0)
     escalation_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    @property
+    def content(self) -> dict[str, Any]:
+        """The release content at the warning's current level (see ``warnings.content``)."""
+        from forewarn.warnings.content import current_content
+
+        return current_content(self.stored_content or {}, self.level)
+
+    @content.setter
+    def content(self, value: dict[str, Any]) -> None:
+        self.stored_content = value
 
 
 class WarningEvent(Base):
