@@ -44,6 +44,15 @@
     });
   }
 
+  // The smallest "nice" number (1, 2, 2.5 or 5 times a power of ten) at or above x.
+  function niceCeil(x) {
+    if (!(x > 0)) return x;
+    var p = Math.pow(10, Math.floor(Math.log10(x)));
+    var steps = [1, 2, 2.5, 5, 10];
+    for (var i = 0; i < steps.length; i++) if (steps[i] * p >= x) return steps[i] * p;
+    return 10 * p;
+  }
+
   function option(data) {
     var highest = data.thresholds.reduce(function (m, t) { return Math.max(m, t.value); }, -Infinity);
     var span = data.end - data.start;
@@ -62,7 +71,8 @@
       xAxis: { type: "time", min: data.start, max: data.end, axisLabel: { formatter: fmt, hideOverlap: true } },
       yAxis: {
         type: "value", name: data.unit, scale: true,
-        max: function (v) { return isFinite(highest) ? Math.max(v.max, highest) : v.max; },
+        // Keep every threshold in view, on a round number.
+        max: function (v) { return isFinite(highest) && highest > v.max ? niceCeil(highest * 1.05) : null; },
       },
       dataZoom: [{ type: "inside" }, { type: "slider", height: 22, bottom: 12, labelFormatter: full }],
       series: [{
