@@ -78,7 +78,7 @@ def test_check_validates_a_policy_file_with_locations(tmp_path):
     bad.write_text("routes:\n  receiver: nobody\n  group_wait: soon\n", encoding="utf-8")
     ok = CliRunner().invoke(app, ["check", str(good)], env={"COLUMNS": "200"})
     assert ok.exit_code == 0, ok.output
-    assert "policy: 1 routes, 2 receivers" in ok.output
+    assert "policy: 1 routes, 4 receivers" in ok.output
     failed = CliRunner().invoke(app, ["check", str(bad)], env={"COLUMNS": "200"})
     assert failed.exit_code == 1
     assert f"{bad}:3: routes.group_wait" in failed.output

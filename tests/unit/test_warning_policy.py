@@ -144,3 +144,18 @@ def test_describe_summarises_a_good_file():
     assert describe(doc) == (
         "policy: 2 routes, 3 receivers, 0 time intervals, 1 inhibit rules, 1 escalations, 0 feeds"
     )
+
+
+def test_the_policy_examples_in_the_docs_pass_the_check():
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "warnings.md").read_text("utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    assert len(blocks) >= 2
+    for block in blocks:
+        source = block if block.startswith("routes:") else "routes: {}\n" + block
+        assert describe(parse_yaml(source, "docs/warnings.md")).startswith("policy: ")
+    full = parse_policy(blocks[-1])
+    assert set(full.receivers) >= {"responsible", "parent", "grandparent", "duty_leader"}
+    assert full.heartbeats.feeds[0].name == "air_quality"

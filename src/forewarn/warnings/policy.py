@@ -169,7 +169,8 @@ def compile_policy(model: PolicyFile, source: str) -> Policy:
         )
         for r in model.receivers
     }
-    receivers.setdefault("responsible", Receiver("responsible", ("responsible",), _ALL_CHANNELS))
+    for name, to in BUILTIN_RECEIVERS.items():
+        receivers.setdefault(name, Receiver(name, to, _ALL_CHANNELS))
     intervals = {
         t.name: TimeInterval(t.name, t.time_zone, tuple(e.build() for e in t.intervals))
         for t in model.time_intervals
@@ -219,6 +220,12 @@ def compile_policy(model: PolicyFile, source: str) -> Policy:
 
 
 _ALL_CHANNELS = ("inapp", "email", "webhook", "wecom", "dingtalk")
+# Receivers every policy has unless it defines them itself (on every channel).
+BUILTIN_RECEIVERS = {
+    "responsible": ("responsible",),
+    "parent": ("parent",),
+    "grandparent": ("parent:2",),
+}
 
 
 def _route_nodes(
@@ -246,7 +253,7 @@ def check_policy(doc: YamlDocument, model: PolicyFile) -> list[ConfigIssue]:
     issues += _duplicates(doc, "time_intervals", [t.name for t in model.time_intervals])
     issues += _duplicates(doc, "inhibit_rules", [i.name for i in model.inhibit_rules])
     issues += _duplicates(doc, "escalations", [e.name for e in model.escalations])
-    receivers = {r.name for r in model.receivers} | {"responsible"}
+    receivers = {r.name for r in model.receivers} | set(BUILTIN_RECEIVERS)
     intervals = {t.name for t in model.time_intervals}
     escalations = {e.name for e in model.escalations}
     if model.routes.matchers:
