@@ -35,6 +35,17 @@ LEVELS: dict[int, LevelView] = {
     4: LevelView(4, "red", "I", "红", N_("Red")),
 }
 
+ANNOTATION_NAMES: dict[str, str] = {
+    "title": N_("Title"),
+    "summary": N_("Summary"),
+    "type": N_("Type"),
+    "watch": N_("What to watch"),
+    "description": N_("What to watch"),
+    "measures": N_("Measures to take"),
+    "instruction": N_("Measures to take"),
+}
+"""Rule annotations (message templates) as people read them (other keys are shown as they are)."""
+
 STATUS_NAMES: dict[str, str] = {
     "pending": N_("pending"),
     "active": N_("active"),
