@@ -239,3 +239,21 @@ def test_assets_are_served_from_the_package_and_no_page_uses_a_cdn(web_as, built
     for path, _text in PAGES:
         sources = doc(client.get(path)).xpath("//script/@src | //link/@href")
         assert all(s.startswith("/static/") for s in sources), (path, sources)
+
+
+def test_fragments_and_redirects(web_as, built):
+    client = web_as("duty_officer", "gs-em")
+    wid = built.warnings["ch4"]
+    fragment = client.get(f"/warnings/{wid}/timeline")
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.text
+    assert doc(fragment).xpath("//li/@data-event")[-1] == "activated"
+    assert client.get(f"/warnings/{built.warnings['cases']}/timeline").status_code == 404
+    home = client.get("/", follow_redirects=False)
+    assert (home.status_code, home.headers["location"]) == (303, "/situation")
+    again = client.get("/login?next=/regions", follow_redirects=False)
+    assert (again.status_code, again.headers["location"]) == (303, "/regions")
+    assert client.get("/warnings/999999").status_code == 404
+    bad = client.get("/warnings?offset=-1")
+    assert bad.status_code == 422
+    assert "offset" in bad.text
