@@ -304,3 +304,31 @@ def test_a_crash_before_commit_leaves_nothing_and_the_retry_records_once(store):
     run(store, 1, desk=Desk(), heartbeats=False)
     run(store, 2, desk=Desk(), heartbeats=False)
     assert len(outbox(store)) == 3
+
+
+def test_the_job_keeps_a_failed_batch_and_applies_it_with_the_next(store, monkeypatch):
+    from forewarn.warnings import jobs
+
+    job = jobs.WarningsJob(store)
+    real = jobs.apply_signals
+    calls = []
+
+    def flaky(session, signals, **kw):
+        calls.append(len(signals))
+        if len(calls) == 1:
+            raise RuntimeError("database is locked")
+        return real(session, signals, **kw)
+
+    monkeypatch.setattr(jobs, "apply_signals", flaky)
+    assert job.sink([sig(FIRING, Level.YELLOW, 0)], at(0)) is None
+    assert warnings(store) == []
+    result = job.sink([sig(FIRING, Level.RED, 1)], at(1))
+    assert result is not None
+    assert calls == [1, 2]
+    [w] = warnings(store)
+    assert (w.status, w.level) == ("active", 4)
+    assert [k for k, *_ in events(store, w.id)][:2] == ["activated", "level_changed"]
+    assert {r[3] for r in outbox(store)} == {"level_raised"}
+    told = len(outbox(store))
+    assert job(at(2)).notifications == 0
+    assert len(outbox(store)) == told
