@@ -15,13 +15,23 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing import Pool
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from benchmarks._common import SHARED, write_json
-from forewarn.detect.counts import FARRINGTON_1996, NOUFAILY_2013, ears, farrington
+from benchmarks._outbreaks_r import R_NAMES, RAlarms, agreement, load_weekly
+from forewarn.detect.counts import (
+    FARRINGTON_1996,
+    FOREWARN_WINDOW2,
+    FOREWARN_WINDOW2_B10,
+    NOUFAILY_2013,
+    CountResult,
+    FarringtonConfig,
+    ears,
+    farrington,
+)
 from forewarn.detect.counts.simulate import (
     CURRENT,
     EVAL_FIRST,
@@ -36,19 +46,19 @@ REFERENCE = SHARED / "datasets/surveillance/reference"
 R_RESULTS = REFERENCE / "noufaily_design_sim_R-surveillance-1.20.3_nrep20.csv"
 EVAL = np.arange(EVAL_FIRST - 1, WEEKS)  # 0-based evaluation indexes
 ALPHA = 0.01
-Detector = Callable[[NDArray[np.int64]], NDArray[np.bool_]]
+Detector = Callable[[NDArray[np.int64]], CountResult]
 
 
-def _ears(method: str) -> Detector:
-    def run(counts: NDArray[np.int64]) -> NDArray[np.bool_]:
-        return ears(counts, method=method, alpha=ALPHA, min_sigma=0.5, indices=EVAL).alarm  # type: ignore[arg-type]
+def _ears(method: Literal["C1", "C2", "C3"]) -> Detector:
+    def run(counts: NDArray[np.int64]) -> CountResult:
+        return ears(counts, method=method, alpha=ALPHA, min_sigma=0.5, indices=EVAL)
 
     return run
 
 
-def _farr(config: Any) -> Detector:
-    def run(counts: NDArray[np.int64]) -> NDArray[np.bool_]:
-        return farrington(counts, config=config, indices=EVAL).alarm
+def _farr(config: FarringtonConfig) -> Detector:
+    def run(counts: NDArray[np.int64]) -> CountResult:
+        return farrington(counts, config=config, indices=EVAL)
 
     return run
 
@@ -59,14 +69,8 @@ METHODS: dict[str, Detector] = {
     "ears_c1": _ears("C1"),
     "ears_c2": _ears("C2"),
     "ears_c3": _ears("C3"),
-}
-#: R reference method names beside ours (same rows in the printed table).
-R_NAMES = {
-    "farrington_1996": "farrington_orig",
-    "noufaily_2013": "farrington_noufaily",
-    "ears_c1": "earsC1",
-    "ears_c2": "earsC2",
-    "ears_c3": "earsC3",
+    "forewarn_window2": _farr(FOREWARN_WINDOW2),
+    "forewarn_window2_b10": _farr(FOREWARN_WINDOW2_B10),
 }
 
 
@@ -104,14 +108,55 @@ def score_series(method: str, sim: Simulated, alarm: NDArray[np.bool_]) -> Recor
     )
 
 
-def run_scenario(task: tuple[Scenario, int, int, tuple[str, ...]]) -> list[Record]:
-    """All replicates of one scenario through the chosen methods."""
-    scenario, replicates, seed, names = task
-    records = []
+Task = tuple[Scenario, int, int, tuple[str, ...], RAlarms]
+Tally = dict[str, tuple[int, int]]
+
+
+def run_scenario(task: Task) -> tuple[list[Record], Tally]:
+    """All replicates of one scenario through the chosen methods (and R's alarms, if given)."""
+    scenario, replicates, seed, names, r_alarms = task
+    records: list[Record] = []
+    tally: dict[str, tuple[int, int]] = {}
     for rep in range(1, replicates + 1):
         sim = simulate(scenario, rep, seed)
-        records += [score_series(n, sim, METHODS[n](sim.counts)) for n in names]
-    return records
+        ours = {n: METHODS[n](sim.counts).alarm for n in names}
+        records += [score_series(n, sim, a) for n, a in ours.items()]
+        theirs = r_alarms.get(rep, {})
+        if theirs:  # R's results exist for this series: keep a paired copy of ours
+            records += [score_series(f"R {n}", sim, a) for n, a in theirs.items()]
+            records += [score_series(f"paired {n}", sim, a) for n, a in ours.items()]
+        for name, (same, total) in agreement(ours, theirs).items():
+            old = tally.get(name, (0, 0))
+            tally[name] = (old[0] + same, old[1] + total)
+    return records, tally
+
+
+def clean_week_scores(task: tuple[Scenario, int, int, str]) -> NDArray[np.float64]:
+    """Scores of one method in the clean evaluation weeks where it could alarm (else -1)."""
+    scenario, replicates, seed, name = task
+    out = []
+    for rep in range(1, replicates + 1):
+        sim = simulate(scenario, rep, seed)
+        res = METHODS[name](sim.counts)
+        could = np.isfinite(res.upperbound) & (sim.counts[EVAL] > 0)
+        out.append(np.where(could, res.score, -1.0)[sim.outbreak[EVAL] == 0])
+    return np.concatenate(out)
+
+
+def calibrate(scores: NDArray[np.float64], target: float) -> float:
+    """Largest alpha (2 significant digits) whose alarms (score >= 1 - alpha) keep FPR <= target.
+
+    Valid for methods whose alarm is exactly "score >= 1 - alpha where a bound exists and the
+    count is positive" (the negative-binomial Farrington thresholds).
+    """
+    ranked = np.sort(scores)[::-1]
+    first_quiet = ranked[int(np.floor(target * ranked.size))]  # must stay below 1 - alpha
+    bound = 1.0 - first_quiet
+    step = 10.0 ** (np.floor(np.log10(bound * (1 - 1e-9))) - 1)  # two significant digits
+    alpha = np.floor(bound / step) * step
+    if 1.0 - alpha <= first_quiet:
+        alpha -= step
+    return float(round(alpha, 12))
 
 
 def summarise(records: Iterable[Record]) -> dict[str, dict[str, float]]:
@@ -177,54 +222,116 @@ def export_series(directory: Path, scenarios: list[Scenario], replicates: int, s
     return target
 
 
+COLUMNS = ("fpr", "pod", "pod_k1_3", "pod_k4_6", "pod_k7_10", "pod_week1", "mean_delay_weeks")
+HEADER = ("method", "FPR", "POD", "POD k1-3", "POD k4-6", "POD k7-10", "POD wk1", "delay (wk)")
+
+
 def _fmt(x: float, pct: bool = False) -> str:
     if np.isnan(x):
         return "-"
     return f"{100 * x:.2f}%" if pct else f"{x:.3f}"
 
 
-def print_table(ours: dict[str, dict[str, float]], theirs: dict[str, dict[str, float]]) -> None:
-    """Our rows with R's reference row under each matching method."""
-    cols = ["fpr", "pod", "pod_k1_3", "pod_k4_6", "pod_k7_10", "pod_week1", "mean_delay_weeks"]
-    head = ["method", "FPR", "POD", "POD k1-3", "POD k4-6", "POD k7-10", "POD wk1", "delay"]
-    print("| " + " | ".join(head) + " |")
-    print("|" + "---|" * len(head))
+def print_rows(rows: list[tuple[str, dict[str, float]]]) -> None:
+    """A markdown table of labelled summaries."""
+    print("| " + " | ".join(HEADER) + " |")
+    print("|" + "---|" * len(HEADER))
+    for label, s in rows:
+        print("| " + " | ".join([label, *(_fmt(s[c], pct=c == "fpr") for c in COLUMNS)]) + " |")
+
+
+def beside(
+    ours: dict[str, dict[str, float]], theirs: dict[str, dict[str, float]], prefix: str = ""
+) -> list[tuple[str, dict[str, float]]]:
+    """Our rows, each followed by R's row for the same method when there is one."""
+    rows = []
     for name, stats in ours.items():
-        rows = [(f"forewarn {name}", stats)]
-        if name in R_NAMES and R_NAMES[name] in theirs:
-            rows.append((f"R {R_NAMES[name]}", theirs[R_NAMES[name]]))
-        for label, s in rows:
-            cells = [_fmt(s[c], pct=c == "fpr") for c in cols]
-            print("| " + " | ".join([label, *cells]) + " |")
+        rows.append((name, stats))
+        r_name = prefix + R_NAMES.get(name, "")
+        if r_name in theirs:
+            rows.append((f"R {R_NAMES[name]}", theirs[r_name]))
+    return rows
 
 
-def main(argv: list[str]) -> int:
-    """Simulate, detect, print the table beside R's, optionally export and write JSON."""
-    ap = argparse.ArgumentParser(prog="python -m benchmarks outbreaks")
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks outbreaks", description=__doc__)
     ap.add_argument("--replicates", type=int, default=20)
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--methods", default=",".join(METHODS))
-    ap.add_argument("--export-series", type=Path)
-    ap.add_argument("--json")
+    ap.add_argument("--export-series", type=Path, metavar="DIR")
+    ap.add_argument("--calibrate", metavar="METHOD", help="print the alpha giving --target-fpr")
+    ap.add_argument("--target-fpr", type=float, default=0.01)
+    ap.add_argument("--r-weekly", type=Path, help="R's alarms on the exported series (CSV)")
+    ap.add_argument("--json", metavar="FILE")
+    return ap
+
+
+def main(argv: list[str]) -> int:
+    """Simulate, detect, print the table beside R's, optionally export and write JSON."""
+    ap = _parser()
     args = ap.parse_args(argv)
     names = tuple(args.methods.split(","))
     unknown = [n for n in names if n not in METHODS]
     if unknown:
         ap.error(f"unknown methods {unknown}; choose from {', '.join(METHODS)}")
     scenarios = load_scenarios(REFERENCE / "noufaily_design_scenarios.csv")
+    if args.calibrate:
+        return _calibrate(args.calibrate, scenarios, args)
     started = time.perf_counter()
-    tasks = [(sc, args.replicates, args.seed, names) for sc in scenarios]
+    r_weekly = load_weekly(args.r_weekly) if args.r_weekly else {}
+    tasks = [
+        (s, args.replicates, args.seed, names, r_weekly.get(s.scenario, {})) for s in scenarios
+    ]
     with Pool(args.workers) as pool:
-        records = [r for chunk in pool.map(run_scenario, tasks) for r in chunk]
-    ours = summarise(records)
+        results = pool.map(run_scenario, tasks)
+    ours = summarise(r for chunk, _ in results for r in chunk)
     elapsed = time.perf_counter() - started
     print(
         f"{len(scenarios)} scenarios x {args.replicates} replicates, seed {args.seed}, "
-        f"alpha {ALPHA}, {elapsed:.0f} s on {args.workers} workers"
+        f"alpha {ALPHA} (window2 variants: their tuned alpha), {elapsed:.0f} s on "
+        f"{args.workers} workers"
     )
-    print_table({n: ours[n] for n in names}, r_reference())
+    print_rows(beside({n: ours[n] for n in names}, r_reference()))
+    same = _same_series(ours, names, [t for _, t in results]) if r_weekly else {}
     if args.export_series:
         print(f"wrote {export_series(args.export_series, scenarios, args.replicates, args.seed)}")
-    write_json(args.json, {"methods": ours, "replicates": args.replicates, "seed": args.seed})
+    report = {n: ours[n] for n in names}
+    write_json(args.json, {"methods": report, "r_same_series": same, "seed": args.seed})
     return 0
+
+
+def _calibrate(name: str, scenarios: list[Scenario], args: argparse.Namespace) -> int:
+    if name not in METHODS:
+        print(f"unknown method {name!r}")
+        return 2
+    tasks = [(sc, args.replicates, args.seed, name) for sc in scenarios]
+    with Pool(args.workers) as pool:
+        scores = np.concatenate(pool.map(clean_week_scores, tasks))
+    alpha = calibrate(scores, args.target_fpr)
+    fpr = float(np.mean(scores >= 1.0 - alpha))
+    print(
+        f"{name}: alpha {alpha:g} gives FPR {fpr:.4%} (target {args.target_fpr:.2%}) on "
+        f"seed {args.seed}, {args.replicates} replicates, {scores.size} clean weeks"
+    )
+    return 0
+
+
+def _same_series(
+    table: dict[str, dict[str, float]], names: tuple[str, ...], tallies: list[Tally]
+) -> dict[str, dict[str, float]]:
+    """Print and return R's results on forewarn's own series, with weekly alarm agreement."""
+    same: dict[str, dict[str, float]] = {}
+    for name in names:
+        counts = [t[name] for t in tallies if name in t]
+        if counts:
+            weeks = sum(c[1] for c in counts)
+            agree = sum(c[0] for c in counts) / weeks
+            same[name] = {**table[f"R {R_NAMES[name]}"], "alarm_agreement": agree}
+            print(f"{name}: weekly alarms agree with R's {R_NAMES[name]} in {agree:.2%} of {weeks}")
+    paired = {n: table[f"paired {n}"] for n in names if f"paired {n}" in table}
+    print(
+        f"\nR surveillance 1.20.3 on the same {int(next(iter(paired.values()))['series'])} series:"
+    )
+    print_rows(beside(paired, table, prefix="R "))
+    return same

@@ -7,8 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forewarn.detect.counts import FARRINGTON_1996, NOUFAILY_2013, FarringtonConfig, farrington
-from forewarn.detect.counts.farrington import design
+from forewarn.detect.counts import (
+    FARRINGTON_1996,
+    FOREWARN_WINDOW2,
+    NOUFAILY_2013,
+    FarringtonConfig,
+    farrington,
+)
+from forewarn.detect.counts.model import design
 
 PRESETS = [FARRINGTON_1996, NOUFAILY_2013]
 IDS = ["1996", "2013"]
@@ -172,6 +178,8 @@ def test_missing_counts() -> None:
         ({"limit54": (5, 0)}, "limit54"),
         ({"glm_max_iter": 0}, "glm_max_iter"),
         ({"glm_tol": 0.0}, "glm_tol"),
+        ({"window": 0}, "window"),
+        ({"window": 2, "threshold_method": "delta"}, "window"),
     ],
 )
 def test_invalid_config_names_the_parameter(changes: dict, param: str) -> None:
@@ -193,13 +201,13 @@ def test_config_that_does_not_fit_the_frequency(config, freq, param) -> None:
 
 
 @settings(max_examples=12, deadline=None)
-@given(seed=st.integers(0, 10_000), offset=st.integers(0, 40), preset=st.sampled_from([0, 1]))
+@given(seed=st.integers(0, 10_000), offset=st.integers(0, 40), preset=st.sampled_from([0, 1, 2]))
 def test_prefix_property(seed: int, offset: int, preset: int) -> None:
     """Evaluating t on a longer array equals evaluating it on the array cut just after t."""
     rng = np.random.default_rng(seed)
     x = rng.negative_binomial(3, 0.4, 320).astype(float)
     t = FIRST + offset
-    config = PRESETS[preset]
+    config = [*PRESETS, FOREWARN_WINDOW2][preset]
     full = farrington(x, config=config, indices=[t])
     cut = farrington(x[: t + 1], config=config, indices=[t])
     for a, b in zip(
@@ -216,3 +224,31 @@ def test_batch_equals_one_by_one() -> None:
     for i, t in enumerate([270, 285, 300]):
         one = farrington(x, config=FARRINGTON_1996, indices=[t])
         np.testing.assert_allclose(one.upperbound[0], batch.upperbound[i], rtol=1e-12)
+
+
+def test_window_two_tests_the_two_week_total() -> None:
+    """Two raised weeks, each below the one-week bound, alarm as a two-week total."""
+    x = poisson_series(mean=8.0, seed=4)
+    one_week = NOUFAILY_2013.with_(alpha=0.0074, limit54=(2, 2))
+    bound = farrington(x, config=one_week, indices=[300]).upperbound[0]
+    x[299] = x[300] = bound - 1
+    assert not farrington(x, config=one_week, indices=[299, 300]).alarm.any()
+    res = farrington(x, config=FOREWARN_WINDOW2, indices=[300])
+    assert res.alarm[0]
+    assert res.upperbound[0] == pytest.approx(max(0.0, res.upperbound[0]))
+    assert res.upperbound[0] < x[300]
+
+
+def test_window_bound_subtracts_the_previous_week() -> None:
+    x = poisson_series(mean=8.0, seed=4)
+    before = farrington(x, config=FOREWARN_WINDOW2, indices=[300]).upperbound[0]
+    x[299] += 5
+    after = farrington(x, config=FOREWARN_WINDOW2, indices=[300]).upperbound[0]
+    assert after == before - 5
+    x[299] = 500  # the previous week alone exceeds the total's bound: floor at 0
+    res = farrington(x, config=FOREWARN_WINDOW2, indices=[300])
+    assert res.upperbound[0] == 0
+    x[300] = 0
+    assert not farrington(x, config=FOREWARN_WINDOW2, indices=[300]).alarm[0]  # needs a case
+    x[299] = np.nan
+    assert np.isnan(farrington(x, config=FOREWARN_WINDOW2, indices=[300]).upperbound[0])

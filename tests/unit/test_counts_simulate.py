@@ -7,7 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from benchmarks.outbreaks import EVAL, Record, export_series, r_reference, score_series, summarise
+from benchmarks._outbreaks_r import agreement, load_weekly
+from benchmarks.outbreaks import (
+    EVAL,
+    Record,
+    calibrate,
+    export_series,
+    r_reference,
+    score_series,
+    summarise,
+)
 
 from forewarn.detect.counts.simulate import (
     CURRENT,
@@ -122,3 +131,23 @@ def test_export_series_writes_every_week(tmp_path: Path, scenarios: list[Scenari
     sim = simulate(scenarios[0], 2, seed=9)
     second = [int(r["count"]) for r in rows if r["replicate"] == "2"]
     assert second == sim.counts.tolist()
+
+
+def test_calibrate_picks_the_largest_alpha_within_the_target() -> None:
+    scores = np.array([0.999, 0.995, 0.99, 0.98, 0.5, 0.4, 0.3, 0.2, 0.1, -1.0] * 10)
+    alpha = calibrate(scores, target=0.2)  # 20 of 100 clean weeks may alarm
+    assert np.mean(scores >= 1 - alpha) <= 0.2  # the 0.999s and 0.995s
+    assert alpha == pytest.approx(0.0099)  # just short of letting the 0.99s alarm too
+
+
+def test_r_weekly_alarms_load_and_agreement(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    lines = ['"scenario","replicate","week","method","upperbound","alarm"']
+    for week in (578, 576, 577):  # any order; NA alarm counts as no alarm
+        alarm = {576: "1", 577: "NA", 578: "0"}[week]
+        lines.append(f'3,2,{week},"earsC1",1.5,{alarm}')
+    path.write_text("\n".join(lines) + "\n")
+    loaded = load_weekly(path)
+    np.testing.assert_array_equal(loaded[3][2]["earsC1"], [True, False, False])
+    ours = {"ears_c1": np.array([True, True, False]), "forewarn_window2": np.ones(3, bool)}
+    assert agreement(ours, loaded[3][2]) == {"ears_c1": (2, 3)}
