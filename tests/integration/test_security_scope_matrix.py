@@ -19,10 +19,11 @@ from sqlalchemy import select
 
 from forewarn.auth.permissions import granted
 from forewarn.auth.shares import create_share
-from forewarn.catalogue.models import Series
+from forewarn.catalogue.models import Department, Series
 from forewarn.common import Level
 from forewarn.db import session_scope
 from forewarn.detect.signals import Signal, SignalState
+from forewarn.notify.models import InboxItem
 from forewarn.warnings.apply import apply_signals
 from forewarn.warnings.models import Warning
 from tests.factories import DATA, load_catalogue
@@ -85,6 +86,7 @@ class World:
         self.series: dict[int, str] = {}
         self.warnings: dict[int, str] = {}  # warning id -> site code
         self.published: set[str] = set()  # sites whose warning has an approved CAP
+        self.inbox: dict[int, str] = {}  # in-app item id -> department code it is for
 
     def under(self, region: str, top: str) -> bool:
         """Whether `region` is `top` or below it."""
@@ -153,9 +155,15 @@ def world(app, sessions, tmp_path, client_as) -> World:
     app.state.clock = FixedClock()
     with session_scope(sessions) as s:
         apply_signals(s, [_fire(w, code) for code in sorted(w.sites)], now=T0)
+    with session_scope(sessions) as s:
+        for dept in s.scalars(select(Department)):
+            s.add(InboxItem(idempotency_key=f"matrix-{dept.code}", created_at=T0,
+                            department_id=dept.id, reason="test", subject=dept.code, body="",
+                            payload={}))  # fmt: skip
     with sessions() as s:
         w.series = {x.id: x.site.code for x in s.scalars(select(Series))}
         w.warnings = {x.id: x.labels["site"] for x in s.scalars(select(Warning))}
+        w.inbox = {x.id: x.subject for x in s.scalars(select(InboxItem))}
     gauge = next(i for i, code in w.warnings.items() if code == PUBLISHED)
     url = f"/api/v1/warnings/{gauge}/publication"
     draft = {"headline": {"en": "Flood warning"}, "event": {"en": "Flood"}}
@@ -384,7 +392,31 @@ READS += [
     ),
 ]
 
+
+def _inbox(c, w: World) -> set[str]:
+    return {x["subject"] for x in _items(c.get("/api/v1/inbox"))}
+
+
+def _mark_read(c, w: World) -> set[str]:
+    out = set()
+    for item, dept in w.inbox.items():
+        answer = c.post(f"/api/v1/inbox/{item}/read")
+        if answer.status_code == 403:
+            raise Refused
+        assert answer.status_code in (200, 404), answer.text
+        if answer.status_code == 200:
+            out.add(dept)
+    return out
+
+
+def _own_department(w: World, p: Caller) -> set[str]:
+    return {p.department} if p.department else set()
+
+
+READS += [("GET /inbox", _inbox, _own_department, WR)]
+
 WRITES: list[Row] = [
+    ("POST /inbox/{id}/read", _mark_read, _own_department, WR),
     ("POST /readings", _ingest, lambda w, p: w.visible_sites(p, write=True), RW),
     (
         "POST /warnings/{id}/comment",
