@@ -279,4 +279,6 @@ def test_screenshots_of_every_page_on_a_laptop_and_a_wall(browser, server):
             shot(tab, f"{name}-{suffix}")
         context.close()
         assert not errors, errors
-    assert len(list(ARTIFACTS.glob("*-wall.png"))) == len(PAGES) + 1
+    for name, _path in [("situation", ""), *PAGES]:
+        for suffix in ("1366x768", "wall"):
+            assert (ARTIFACTS / f"{name}-{suffix}.png").stat().st_size > 10_000
