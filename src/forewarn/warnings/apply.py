@@ -21,11 +21,11 @@ from forewarn.warnings import bulk, effects
 from forewarn.warnings.decide import Decider, Draft, parse_json
 from forewarn.warnings.desk import Desk
 from forewarn.warnings.lifecycle import FIRING, OPEN, STATUS
-from forewarn.warnings.models import Warning
+from forewarn.warnings.models import Warning, table_of
 from forewarn.warnings.muting import source_keys, target_keys
 from forewarn.warnings.timeline import append_events, event_row
 
-TABLE = Warning.__table__
+TABLE = table_of(Warning)
 COLUMNS = [c.name for c in TABLE.columns if c.name != "id"]
 LIGHT = (
     "id", "fingerprint", "open_fingerprint", "rule", "status", "level", "highest_level", "title",

@@ -14,8 +14,8 @@ from typing import Any
 from forewarn.common import Level
 
 LEVEL_ZH = {1: "蓝色", 2: "黄色", 3: "橙色", 4: "红色"}
-LEVEL = {int(lv): lv for lv in Level}  # rank -> Level; LEVEL.get(None) is None
-LABEL = {int(lv): lv.label for lv in Level}  # rank -> "blue".."red"
+LEVEL: dict[int | None, Level] = {int(lv): lv for lv in Level}  # rank -> Level (None: None)
+LABEL: dict[int | None, str] = {int(lv): lv.label for lv in Level}  # rank -> "blue".."red"
 
 
 def annotations_of(explanation: Mapping[str, Any]) -> dict[str, str]:

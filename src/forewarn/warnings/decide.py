@@ -284,7 +284,7 @@ class Decider:
         )
         if step.level is not None and int(step.level) > (d.row["highest_level"] or 0):
             d.set(highest_level=int(step.level))
-        data = _evidence(signal) if rule.sets_level else {"value": signal.value}
+        data: dict[str, Any] = _evidence(signal) if rule.sets_level else {"value": signal.value}
         if rule.sets_level and signal.explanation:
             d.set(explanation=signal.explanation)
         change = rule.event

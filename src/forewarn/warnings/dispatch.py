@@ -25,7 +25,7 @@ from forewarn.warnings.directory import Directory
 from forewarn.warnings.effects import among
 from forewarn.warnings.grouping import FlushPlan, Member, notify_state, plan_flush
 from forewarn.warnings.lifecycle import STATUS
-from forewarn.warnings.models import GroupMember, InhibitKey, Warning, WarningGroup
+from forewarn.warnings.models import GroupMember, InhibitKey, Warning, WarningGroup, table_of
 from forewarn.warnings.muting import inhibited_by, silenced_by, time_muted
 from forewarn.warnings.policy import Receiver
 from forewarn.warnings.routing import recipients, responsibility_of, warning_labels
@@ -33,9 +33,9 @@ from forewarn.warnings.silences import running_silences
 from forewarn.warnings.timeline import SYSTEM, append_events, event_row
 
 RECHECK = timedelta(minutes=1)
-_W = Warning.__table__.c
-_M = GroupMember.__table__.c
-_G = WarningGroup.__table__.c
+_W = table_of(Warning).c
+_M = table_of(GroupMember).c
+_G = table_of(WarningGroup).c
 WARNING_COLUMNS = (
     "id", "status", "level", "rule", "field", "region_code", "region_path", "title", "message",
     "flapping", "last_event_id", "site_code", "started_at", "muted_by", "last_change",
@@ -70,7 +70,7 @@ class _Work:
 def _due(
     session: Session, now: datetime, group_ids: list[int] | None, limit: int
 ) -> list[dict[str, Any]]:
-    query = select(WarningGroup.__table__).where(_G.next_flush_at <= now)
+    query = select(table_of(WarningGroup)).where(_G.next_flush_at <= now)
     if group_ids is not None:
         query = query.where(among(_G.id, group_ids[:limit]))
     query = query.order_by(_G.next_flush_at, _G.id).limit(limit)
@@ -82,9 +82,9 @@ def _due(
 def _members(session: Session, group_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """Each group's members: the membership columns and the warning's light columns."""
     out: dict[int, list[dict[str, Any]]] = {g: [] for g in group_ids}
-    links = bulk.fetch(session, GroupMember.__table__, MEMBER_COLUMNS, "group_id", group_ids)
+    links = bulk.fetch(session, table_of(GroupMember), MEMBER_COLUMNS, "group_id", group_ids)
     ids = sorted({m["warning_id"] for m in links})
-    rows = {r["id"]: r for r in bulk.fetch(session, Warning.__table__, WARNING_COLUMNS, "id", ids)}
+    rows = {r["id"]: r for r in bulk.fetch(session, table_of(Warning), WARNING_COLUMNS, "id", ids)}
     for m in sorted(links, key=lambda m: (m["group_id"], m["warning_id"])):
         member = {**rows[m["warning_id"]], "member_muted": m["muted_by"]}
         member.update(group_id=m["group_id"], notified=m["notified"],
@@ -382,14 +382,14 @@ def flush_groups(
 def _write(session: Session, work: _Work, now: datetime) -> int:
     queued = notices.enqueue_all(session, work.items, now=now)
     append_events(session, work.events)
-    members = GroupMember.__table__
+    members = table_of(GroupMember)
     effects.update_by_id(session, members, work.members, keys=("group_id", "warning_id"))
     for part in effects.chunks(work.done):
         session.execute(delete(members).where(tuple_(_M.group_id, _M.warning_id).in_(part)))
-    effects.update_by_id(session, WarningGroup.__table__, work.groups)
-    effects.update_by_id(session, Warning.__table__, work.warnings)
+    effects.update_by_id(session, table_of(WarningGroup), work.groups)
+    effects.update_by_id(session, table_of(Warning), work.warnings)
     touched = sorted({g["id"] for g in work.groups})
     for part in effects.chunks(touched):
         empty = ~exists(select(_M.group_id).where(_M.group_id == _G.id))
-        session.execute(delete(WarningGroup.__table__).where(among(_G.id, part), empty))
+        session.execute(delete(table_of(WarningGroup)).where(among(_G.id, part), empty))
     return queued

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from forewarn.warnings import bulk
 from forewarn.warnings.desk import Desk
 from forewarn.warnings.grouping import next_flush_at
-from forewarn.warnings.models import GroupMember, InhibitKey, WarningGroup
+from forewarn.warnings.models import GroupMember, InhibitKey, WarningGroup, table_of
 from forewarn.warnings.routing import group_key, group_labels
 
 CHUNK = 900
@@ -159,7 +159,7 @@ def dirty_groups(session: Session, group_ids: Iterable[int], now: datetime) -> l
                 updates.append({"id": gid, "next_flush_at": at})
             if at <= now:
                 due.append(gid)
-    update_by_id(session, WarningGroup.__table__, updates)
+    update_by_id(session, table_of(WarningGroup), updates)
     return due
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -173,3 +174,8 @@ class Silence(Base):
     expired_by: Mapped[str | None] = mapped_column(String(200))
     # When advance() recorded the expiry on the time lines of the warnings it had muted.
     expiry_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model (typed: ``__table__`` is declared as a FromClause)."""
+    return cast(Table, model.__table__)

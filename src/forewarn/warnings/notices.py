@@ -20,6 +20,7 @@ from forewarn.notify.outbox import OutboxItem
 from forewarn.warnings import bulk, effects
 from forewarn.warnings.content import LABEL, LEVEL, level_text
 from forewarn.warnings.effects import among
+from forewarn.warnings.models import table_of
 from forewarn.warnings.routing import Recipient
 
 FIRING_CHANGES = frozenset({"activated", "reactivated", "level_raised", "level_lowered"})
@@ -172,5 +173,5 @@ def enqueue_all(session: Session, items: Sequence[OutboxItem], *, now: datetime)
             "attempts": 0,
             "next_attempt_at": now,
         }
-    bulk.insert_rows(session, Notification.__table__, list(rows.values()), ignore_conflicts=True)
+    bulk.insert_rows(session, table_of(Notification), list(rows.values()), ignore_conflicts=True)
     return len(rows)

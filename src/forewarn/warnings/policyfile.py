@@ -11,7 +11,14 @@ from forewarn.timeutil import parse_duration
 from forewarn.warnings.matchers import parse_matcher
 from forewarn.warnings.timeintervals import Entry, check_zone
 
-CHANNELS = ("inapp", "email", "webhook", "wecom", "dingtalk")
+Channel = Literal["inapp", "email", "webhook", "wecom", "dingtalk"]
+CHANNELS: tuple[Channel, ...] = ("inapp", "email", "webhook", "wecom", "dingtalk")
+
+
+def _all_channels() -> list[Channel]:
+    return list(CHANNELS)
+
+
 Duration = str | float
 Name = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$")
 
@@ -56,7 +63,7 @@ class RouteIn(_Strict):
 class TargetIn(_Strict):
     """An explicit address: a duty leader's e-mail, a control room's webhook."""
 
-    channel: Literal["inapp", "email", "webhook", "wecom", "dingtalk"]
+    channel: Channel
     target: str = Field(min_length=1, max_length=500)
 
 
@@ -65,9 +72,7 @@ class ReceiverIn(_Strict):
 
     name: str = Name
     to: list[str] = Field(default_factory=list)
-    channels: list[Literal["inapp", "email", "webhook", "wecom", "dingtalk"]] = Field(
-        default_factory=lambda: list(CHANNELS)
-    )
+    channels: list[Channel] = Field(default_factory=_all_channels)
     targets: list[TargetIn] = Field(default_factory=list)
 
     @field_validator("to")

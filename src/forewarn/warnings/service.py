@@ -45,7 +45,7 @@ def query_warnings(
     start: datetime | None = None,
     end: datetime | None = None,
     sort: str = "newest",
-) -> Select[tuple[Warning]]:
+) -> Select[Any]:
     """Warnings in `scope`, filtered; `start`/`end` keep those whose life overlaps the span."""
     query = select(Warning).where(
         scope.region_clause(Warning.region_path), scope.field_clause(Warning.field)

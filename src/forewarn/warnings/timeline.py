@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from forewarn.common import Level
 from forewarn.warnings import bulk
-from forewarn.warnings.models import WarningEvent
+from forewarn.warnings.models import WarningEvent, table_of
 
 ENGINE = "engine"
 SYSTEM = "system"
@@ -48,7 +48,7 @@ def append_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]
     """Insert events in one round trip; their ids, in the order given."""
     if not rows:
         return []
-    return bulk.insert_returning_ids(session, WarningEvent.__table__, rows)
+    return bulk.insert_returning_ids(session, table_of(WarningEvent), rows)
 
 
 def record_event(
