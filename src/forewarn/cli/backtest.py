@@ -53,7 +53,7 @@ def backtest(
     except ConfigInvalid as exc:
         raise fail_config(exc) from None
     except InvalidInput as exc:
-        err_console.print(f"[red]error[/red] {exc.message}", highlight=False)
+        err_console.print(f"[red]error[/red] {exc.message}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=1) from None
     if as_json:
         out = {"warnings": [w.as_dict() for w in result.warnings], "metrics": result.metrics}

@@ -37,16 +37,24 @@ def test(
         for outcome in outcomes:
             total += 1
             if outcome.ok:
-                console.print(f"[green]PASS[/green] {path}: {outcome.name}", highlight=False)
+                console.print(
+                    f"[green]PASS[/green] {path}: {outcome.name}", highlight=False, soft_wrap=True
+                )
                 continue
             failed += 1
-            err_console.print(f"[red]FAIL[/red] {path}: {outcome.name}", highlight=False)
+            err_console.print(
+                f"[red]FAIL[/red] {path}: {outcome.name}", highlight=False, soft_wrap=True
+            )
             if outcome.error:
-                err_console.print(f"  error: {outcome.error}", highlight=False)
+                err_console.print(f"  error: {outcome.error}", highlight=False, soft_wrap=True)
             for line in outcome.missing:
-                err_console.print(f"  [red]- expected, not raised:[/red] {line}", highlight=False)
+                err_console.print(
+                    f"  [red]- expected, not raised:[/red] {line}", highlight=False, soft_wrap=True
+                )
             for line in outcome.unexpected:
-                err_console.print(f"  [red]+ raised, not expected:[/red] {line}", highlight=False)
+                err_console.print(
+                    f"  [red]+ raised, not expected:[/red] {line}", highlight=False, soft_wrap=True
+                )
     console.print(f"{total - failed if total >= failed else 0} passed, {failed} failed")
     if failed:
         raise typer.Exit(code=1)
@@ -66,7 +74,11 @@ def list_rules(
     for rule in ruleset.rules:
         if isinstance(rule, DetectorRule):
             levels = ", ".join(f"{lr.level.label} {lr.enter}" for lr in rule.levels)
-            console.print(f"{rule.id:<32} {rule.detector.name:<11} {levels}", highlight=False)
+            console.print(
+                f"{rule.id:<32} {rule.detector.name:<11} {levels}", highlight=False, soft_wrap=True
+            )
         else:
             members = " + ".join(m for m, _ in rule.members)
-            console.print(f"{rule.id:<32} {'linkage':<11} {members}", highlight=False)
+            console.print(
+                f"{rule.id:<32} {'linkage':<11} {members}", highlight=False, soft_wrap=True
+            )
