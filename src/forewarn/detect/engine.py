@@ -122,13 +122,13 @@ class Engine:
         return len(new)
 
     def _int_lookup(self) -> NDArray[np.int64] | None:
-        ids = list(self._dense)
-        if not ids or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        ids = [i for i in self._dense if isinstance(i, int) and not isinstance(i, bool)]
+        if not ids or len(ids) != len(self._dense):
             return None
-        top = max(ids)  # type: ignore[type-var]
-        if min(ids) < 0 or top > 4 * len(ids) + _LOOKUP_SLACK:  # type: ignore[type-var, operator]
+        top = max(ids)
+        if min(ids) < 0 or top > 4 * len(ids) + _LOOKUP_SLACK:
             return None
-        table = np.full(int(top) + 1, -1, dtype=np.int64)  # type: ignore[call-overload]
+        table = np.full(top + 1, -1, dtype=np.int64)
         table[np.array(ids, dtype=np.int64)] = np.array(list(self._dense.values()), dtype=np.int64)
         return table
 

@@ -231,7 +231,7 @@ def _silence_level(row: int, at: int, lt: I64, ls: I8, thr: F64, ops: I64, tr: i
             continue
         if _crossing(lt[row, T_LAST], lt[row, T_EXPECT], ops[k, 0], thr[tr, k, 0]) <= at:
             new = k + 1
-    return new
+    return int(new)
 
 
 @njit(cache=True)

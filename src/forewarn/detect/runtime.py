@@ -89,7 +89,7 @@ class RuleRuntime:
 
     def _expect_ms(self, info: SeriesInfo) -> int:
         if self.spec.mode == "silence":
-            return round(self.rule.params.interval_s(info) * 1000)
+            return round(float(self.rule.params.interval_s(info)) * 1000)
         if not self.rule.missing_factor:
             return round(self.rule.missing_after * 1000)
         if info.interval_s <= 0:

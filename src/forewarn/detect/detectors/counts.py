@@ -130,12 +130,12 @@ def _placed(
 
 
 def _measure(kind: str, x: NDArray[np.float64], res: Any) -> NDArray[np.float64]:
-    upper = res.upperbound
+    upper = np.asarray(res.upperbound, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind == "ratio":
-            return x / np.maximum(upper, 0.5)
+            return np.asarray(x / np.maximum(upper, 0.5), dtype=np.float64)
         if kind == "excess":
-            return x - upper
+            return np.asarray(x - upper, dtype=np.float64)
     if kind == "score":
         return np.asarray(res.score, dtype=np.float64)
     return np.where(np.isnan(upper), np.nan, res.alarm.astype(np.float64))
