@@ -21,6 +21,7 @@ from forewarn.catalogue.routes import router as catalogue_router
 from forewarn.clock import WallClock
 from forewarn.config import Settings
 from forewarn.db import make_engine, make_session_factory
+from forewarn.detect.routes import router as rules_router
 from forewarn.ingest.directory import DirectoryCache
 from forewarn.migrate import upgrade
 from forewarn.notify.routes import router as notify_router
@@ -91,6 +92,7 @@ def create_app(settings: Settings, *, migrate: bool = True, **state: Any) -> Fas
         catalogue_router,
         readings_router,
         warnings_router,
+        rules_router,
         publish_router,
         notify_router,
     ):

@@ -1,0 +1,67 @@
+"""GET /api/v1/rules: the rules the engine has loaded, scoped by the caller's fields."""
+
+from __future__ import annotations
+
+from forewarn.detect.ruleset import rules_from_text
+from tests.factories import load_catalogue
+
+RULES = """
+rules:
+  - id: ch4
+    name: Methane
+    match: {indicator: ch4, field: production_safety}
+    detector: {type: threshold}
+    levels: {orange: {enter: ">= 1.0", exit: "< 0.9"}}
+    for: 5m
+    annotations: {watch: ventilation}
+  - id: stage
+    name: Stage
+    field: natural_disaster
+    detector: {type: rate, window: 2h}
+    levels: {blue: ">= 0.2"}
+  - id: chain
+    name: Chain
+    field: natural_disaster
+    linkage: {rules: [stage, {rule: ch4, level: orange}], group_by: county, window: 6h}
+"""
+
+
+def test_rules_are_listed_with_their_levels_and_members(app, client):
+    assert client.get("/api/v1/rules").json() == {"items": [], "total": 0}  # none loaded
+    app.state.rules = rules_from_text(RULES)
+    body = client.get("/api/v1/rules").json()
+    assert body["total"] == 3
+    ch4, stage, chain = body["items"]
+    assert ch4["kind"] == "detector"
+    assert ch4["field"] == "production_safety"
+    assert ch4["levels"] == [{"level": "orange", "enter": ">= 1", "exit": "< 0.9"}]
+    assert ch4["for_s"] == 300
+    assert ch4["annotations"] == {"watch": "ventilation"}
+    assert stage["params"]["window"] == "2h"
+    assert chain["kind"] == "linkage"
+    assert chain["members"] == [
+        {"rule": "stage", "level": None},
+        {"rule": "ch4", "level": "orange"},
+    ]
+    assert chain["params"] == {
+        "group_by": "county",
+        "window_s": 21600,
+        "at_least": 2,
+        "level": "highest",
+    }
+    only = client.get("/api/v1/rules", params={"field": "natural_disaster", "limit": 1}).json()
+    assert only["total"] == 2
+    assert [r["id"] for r in only["items"]] == ["stage"]
+
+
+def test_rules_are_scoped_by_field_and_need_rules_read(
+    app, client, client_as, sessions, anon_client
+):
+    load_catalogue(sessions)
+    app.state.rules = rules_from_text(RULES)
+    health = client_as("analyst", "by-health")  # a public-health department
+    assert health.get("/api/v1/rules").json()["total"] == 0
+    mines = client_as("analyst", "lz-em")  # production safety only
+    assert [r["id"] for r in mines.get("/api/v1/rules").json()["items"]] == ["ch4"]
+    assert client_as("viewer", "lz-em").get("/api/v1/rules").status_code == 403
+    assert anon_client.get("/api/v1/rules").status_code == 401
