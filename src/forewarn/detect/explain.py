@@ -9,6 +9,7 @@ the rendered annotations (what to watch, measures to take). NaN becomes null (JS
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -86,68 +87,103 @@ def _threshold(rt: RuleRuntime, row: int, level: int) -> dict[str, Any] | None:
     }
 
 
-def to_signal(rt: RuleRuntime, ints: Any, floats: Any) -> Signal:
-    """One event of `rt` as a signal."""
-    row, at_ms, started_ms, kind, level_no, cause, prev = (int(v) for v in ints)
-    measure, score, value, base, scale = (float(v) for v in floats)
-    info = rt.series[row]
-    rule = rt.rule
-    level = Level(level_no) if level_no else None
-    threshold = _threshold(rt, row, level_no) if level_no else None
-    at, started = from_ms(at_ms), from_ms(started_ms if started_ms > lm.NEVER else at_ms)
-    labels = info.all_labels()
-    values: dict[str, Any] = {
-        "value": value,
-        "measure": measure,
-        "score": score,
-        "baseline": base,
-        "scale": scale,
+@dataclass(frozen=True)
+class _Event:
+    """One level-machine event, decoded."""
+
+    row: int
+    at: datetime
+    started: datetime
+    kind: int
+    level: Level | None
+    cause: int
+    prev: int
+    measure: float
+    score: float
+    value: float
+    base: float
+    scale: float
+
+    @classmethod
+    def decode(cls, ints: Any, floats: Any) -> _Event:
+        row, at_ms, started_ms, kind, level_no, cause, prev = (int(v) for v in ints)
+        started = from_ms(started_ms if started_ms > lm.NEVER else at_ms)
+        level = Level(level_no) if level_no else None
+        numbers = (float(v) for v in floats)
+        return cls(row, from_ms(at_ms), started, kind, level, cause, prev, *numbers)
+
+
+def _template_values(
+    rt: RuleRuntime, ev: _Event, threshold: dict[str, Any] | None
+) -> dict[str, Any]:
+    elapsed = (ev.at - ev.started).total_seconds()
+    return {
+        "value": ev.value,
+        "measure": ev.measure,
+        "score": ev.score,
+        "baseline": ev.base,
+        "scale": ev.scale,
         "threshold": threshold["enter_value"] if threshold else None,
-        "duration_s": (at - started).total_seconds(),
-        "duration": format_duration(round((at - started).total_seconds())),
-        "rule": rule.id,
-        "rule_name": rule.name,
+        "duration_s": elapsed,
+        "duration": format_duration(round(elapsed)),
+        "rule": rt.rule.id,
+        "rule_name": rt.rule.name,
         "detector": rt.spec.name,
-        "state": TRANSITION[kind],
-        "at": iso(at),
-        "started_at": iso(started),
-        **level_values(level),
+        "state": TRANSITION[ev.kind],
+        "at": iso(ev.at),
+        "started_at": iso(ev.started),
+        **level_values(ev.level),
     }
-    template = rule.resolved_message if kind == lm.EV_RESOLVED else rule.message
-    message, annotations = render_all(template, rule.annotations, values, labels)
-    explanation = {
+
+
+def _explanation(
+    rt: RuleRuntime, ev: _Event, threshold: dict[str, Any] | None, annotations: dict[str, str]
+) -> dict[str, Any]:
+    rule = rt.rule
+    return {
         "rule": rule.id,
         "rule_name": rule.name,
         "field": rule.field,
         "detector": rt.spec.name,
         "params": rule.params_doc,
-        "transition": TRANSITION[kind],
-        "cause": CAUSE[cause],
-        "previous_state": PREVIOUS[prev],
-        "value": clean(value),
-        "measure": clean(measure),
-        "score": clean(score),
-        rt.spec.base_name: clean(base),
-        rt.spec.scale_name: clean(scale),
+        "transition": TRANSITION[ev.kind],
+        "cause": CAUSE[ev.cause],
+        "previous_state": PREVIOUS[ev.prev],
+        "value": clean(ev.value),
+        "measure": clean(ev.measure),
+        "score": clean(ev.score),
+        rt.spec.base_name: clean(ev.base),
+        rt.spec.scale_name: clean(ev.scale),
         "threshold": threshold,
         "for_s": rule.for_s,
         "keep_firing_for_s": rule.keep_s,
-        "missing_data": cause == lm.CAUSE_MISSING,
-        "started_at": iso(started),
+        "missing_data": ev.cause == lm.CAUSE_MISSING,
+        "started_at": iso(ev.started),
         "annotations": annotations,
     }
+
+
+def to_signal(rt: RuleRuntime, ints: Any, floats: Any) -> Signal:
+    """One event of `rt` as a signal."""
+    ev = _Event.decode(ints, floats)
+    rule = rt.rule
+    threshold = _threshold(rt, ev.row, int(ev.level)) if ev.level else None
+    labels = rt.series[ev.row].all_labels()
+    template = rule.resolved_message if ev.kind == lm.EV_RESOLVED else rule.message
+    values = _template_values(rt, ev, threshold)
+    message, annotations = render_all(template, rule.annotations, values, labels)
     return Signal(
         rule=rule.id,
-        fingerprint=rt.fingerprints[row],
+        fingerprint=rt.fingerprints[ev.row],
         labels=labels,
-        state=STATE[kind],
-        level=level,
-        at=at,
-        started_at=started,
-        value=clean(value),
-        score=clean(score) or 0.0,
+        state=STATE[ev.kind],
+        level=ev.level,
+        at=ev.at,
+        started_at=ev.started,
+        value=clean(ev.value),
+        score=clean(ev.score) or 0.0,
         message=message,
-        explanation=explanation,
+        explanation=_explanation(rt, ev, threshold, annotations),
     )
 
 

@@ -53,6 +53,9 @@ class Group:
     evidence: tuple[Signal, ...] = ()
 
 
+STATES = {"pending": SignalState.PENDING, "resolved": SignalState.RESOLVED}
+
+
 class LinkageRuntime:
     """One linkage rule and its groups."""
 
@@ -185,6 +188,16 @@ class LinkageRuntime:
         group.evidence = ()
         return sig
 
+    def _params(self) -> dict[str, Any]:
+        rule = self.rule
+        return {
+            "members": [{"rule": r, "level": lv.label if lv else None} for r, lv in rule.members],
+            "group_by": rule.group_by,
+            "window_s": rule.window_s,
+            "at_least": rule.at_least,
+            "level": rule.level.label if rule.level else "highest",
+        }
+
     def _signal(self, group: Group, t: int, transition: str, cause: str) -> Signal:
         rule = self.rule
         level = Level(group.level) if group.level else None
@@ -206,23 +219,12 @@ class LinkageRuntime:
         }
         template = rule.resolved_message if transition == "resolved" else rule.message
         message, annotations = render_all(template, rule.annotations, values, group.labels)
-        state = {"pending": SignalState.PENDING, "resolved": SignalState.RESOLVED}.get(
-            transition, SignalState.FIRING
-        )
         explanation = {
             "rule": rule.id,
             "rule_name": rule.name,
             "field": rule.field,
             "detector": "linkage",
-            "params": {
-                "members": [
-                    {"rule": r, "level": lv.label if lv else None} for r, lv in rule.members
-                ],
-                "group_by": rule.group_by,
-                "window_s": rule.window_s,
-                "at_least": rule.at_least,
-                "level": rule.level.label if rule.level else "highest",
-            },
+            "params": self._params(),
             "transition": transition,
             "cause": cause,
             "group": group.key,
@@ -237,7 +239,7 @@ class LinkageRuntime:
             rule=rule.id,
             fingerprint=fingerprint(rule.id, {f"region_{rule.group_by}": group.key}),
             labels=dict(group.labels),
-            state=state,
+            state=STATES.get(transition, SignalState.FIRING),
             level=level,
             at=at,
             started_at=start,
@@ -247,11 +249,6 @@ class LinkageRuntime:
             explanation=explanation,
             evidence=group.evidence,
         )
-
-
-def signal_time(sig: Signal) -> int:
-    """A signal's instant in epoch ms."""
-    return to_ms(sig.at)
 
 
 class LinkageSet:
