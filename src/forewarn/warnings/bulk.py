@@ -75,11 +75,22 @@ def _values(
     if not fix:
         return [get(row) for row in rows]
     out = []
+    # JSON values are often the very same object on many rows (one payload per recipient,
+    # one routing per region and field, one escalation snapshot): encode each object once.
+    seen: dict[int, Any] = {}
     for row in rows:
         values = list(get(row))
         for i, adapt in fix:
-            if values[i] is not None:
-                values[i] = adapt(values[i])
+            value = values[i]
+            if value is None:
+                continue
+            if adapt is _json:
+                key = id(value)
+                if key not in seen:
+                    seen[key] = _json(value)
+                values[i] = seen[key]
+            else:
+                values[i] = adapt(value)
         out.append(values)
     return out
 

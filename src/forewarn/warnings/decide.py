@@ -157,6 +157,7 @@ class Decider:
         self.directory = directory
         self.now = now
         self._found: dict[tuple[str, str], Responsibility] = {}
+        self._routing: dict[tuple[str, str], dict[str, Any]] = {}
 
     def responsibility(self, region: str | None, field_code: str) -> Responsibility:
         """The responsible departments at `region` for `field_code` (memoised per batch)."""
@@ -215,7 +216,9 @@ class Decider:
             "region_path": region.path if region else "/",
             "site_code": site.code if site else labels.get("site"),
             "department_id": primary.id if primary else None,
-            "routing": routing_json(found, field_code),
+            "routing": self._routing.setdefault(
+                (region.code if region else "", field_code), routing_json(found, field_code)
+            ),
             "content": {},
             "explanation": signal.explanation,
             "value": signal.value,

@@ -222,16 +222,11 @@ def _tell(
         "trigger_event": f.trigger,
         "reason": reason,
     }
+    by_change: dict[str, dict[str, Any]] = {}  # one object per change: encoded once
     for r in told:
-        work.events.append(
-            event_row(
-                r["id"],
-                now,
-                "notification_queued",
-                SYSTEM,
-                data={**data, "change": changes[r["id"]]},
-            )
-        )
+        change = changes[r["id"]]
+        shared = by_change.setdefault(change, {**data, "change": change})
+        work.events.append(event_row(r["id"], now, "notification_queued", SYSTEM, data=shared))
         if not plan.reminder:
             state = notify_state(STATUS[r["status"]])
             work.members.append(

@@ -118,6 +118,7 @@ def outbox_items(
     """One item per recipient target, keyed by (warning, event, recipient, channel)."""
     out = []
     for r in recipients:
+        mine = {**payload, "recipient": r.id, "why": r.why}  # one object per recipient
         seen: dict[str, int] = {}
         for channel, target in r.targets:
             n = seen.get(channel, 0)
@@ -132,7 +133,7 @@ def outbox_items(
                     target=target,
                     reason=reason,
                     subject=title,
-                    payload={**payload, "recipient": r.id, "why": r.why},
+                    payload=mine,
                     warning_id=warning_id,
                     event_id=event_id,
                     department_id=r.department_id,
