@@ -246,7 +246,6 @@ def latency(
     from forewarn.detect.engine import Engine
     from forewarn.detect.ruleset import rules_from_text
     from forewarn.detect.series import series_from_store
-    from forewarn.notify.models import Notification
     from forewarn.readings import service as readings
     from forewarn.timeutil import to_ms
     from forewarn.warnings.apply import apply_signals
@@ -282,9 +281,7 @@ def latency(
         with session_scope(sessions) as s:
             readings.insert(s, ids[pick], times, level[pick].copy())
             signals = engine.ingest(ids[pick], times, level[pick]) + engine.advance(at)
-            before = s.scalar(select(func.count()).select_from(Notification)) or 0
-            apply_signals(s, signals, now=at, desk=desk)
-            made = (s.scalar(select(func.count()).select_from(Notification)) or 0) - before
+            made = apply_signals(s, signals, now=at, desk=desk).notifications
         done = time.perf_counter()
         lat.extend([done - due] * made)
     arr = np.array(lat) if lat else np.array([float("nan")])
