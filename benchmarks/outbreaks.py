@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from benchmarks._common import SHARED, write_json
-from benchmarks._outbreaks_r import R_NAMES, RAlarms, agreement, load_weekly
+from benchmarks._outbreaks_r import R_NAMES, Agreement, RSeries, agreement, load_weekly
 from forewarn.detect.counts import (
     FARRINGTON_1996,
     FOREWARN_WINDOW2,
@@ -65,6 +65,7 @@ def _farr(config: FarringtonConfig) -> Detector:
 
 METHODS: dict[str, Detector] = {
     "farrington_1996": _farr(FARRINGTON_1996),
+    "farrington_1996_rcompat": _farr(FARRINGTON_1996.with_(r_compat=True)),
     "noufaily_2013": _farr(NOUFAILY_2013),
     "ears_c1": _ears("C1"),
     "ears_c2": _ears("C2"),
@@ -108,26 +109,26 @@ def score_series(method: str, sim: Simulated, alarm: NDArray[np.bool_]) -> Recor
     )
 
 
-Task = tuple[Scenario, int, int, tuple[str, ...], RAlarms]
-Tally = dict[str, tuple[int, int]]
+Task = tuple[Scenario, int, int, tuple[str, ...], RSeries]
+Tally = dict[str, Agreement]
 
 
 def run_scenario(task: Task) -> tuple[list[Record], Tally]:
-    """All replicates of one scenario through the chosen methods (and R's alarms, if given)."""
-    scenario, replicates, seed, names, r_alarms = task
+    """All replicates of one scenario through the chosen methods (and R's results, if given)."""
+    scenario, replicates, seed, names, r_series = task
     records: list[Record] = []
-    tally: dict[str, tuple[int, int]] = {}
+    tally: Tally = {}
     for rep in range(1, replicates + 1):
         sim = simulate(scenario, rep, seed)
-        ours = {n: METHODS[n](sim.counts).alarm for n in names}
-        records += [score_series(n, sim, a) for n, a in ours.items()]
-        theirs = r_alarms.get(rep, {})
+        results = {n: METHODS[n](sim.counts) for n in names}
+        records += [score_series(n, sim, r.alarm) for n, r in results.items()]
+        theirs = r_series.get(rep, {})
         if theirs:  # R's results exist for this series: keep a paired copy of ours
-            records += [score_series(f"R {n}", sim, a) for n, a in theirs.items()]
-            records += [score_series(f"paired {n}", sim, a) for n, a in ours.items()]
-        for name, (same, total) in agreement(ours, theirs).items():
-            old = tally.get(name, (0, 0))
-            tally[name] = (old[0] + same, old[1] + total)
+            records += [score_series(f"R {n}", sim, r.alarm) for n, r in theirs.items()]
+            records += [score_series(f"paired {n}", sim, r.alarm) for n, r in results.items()]
+        ours = {n: (r.alarm, r.upperbound) for n, r in results.items()}
+        for name, agree in agreement(ours, theirs).items():
+            tally[name] = tally.get(name, Agreement()) + agree
     return records, tally
 
 
@@ -245,11 +246,13 @@ def beside(
 ) -> list[tuple[str, dict[str, float]]]:
     """Our rows, each followed by R's row for the same method when there is one."""
     rows = []
+    shown = set()
     for name, stats in ours.items():
         rows.append((name, stats))
         r_name = prefix + R_NAMES.get(name, "")
-        if r_name in theirs:
+        if r_name in theirs and r_name not in shown:
             rows.append((f"R {R_NAMES[name]}", theirs[r_name]))
+            shown.add(r_name)
     return rows
 
 
@@ -323,12 +326,18 @@ def _same_series(
     """Print and return R's results on forewarn's own series, with weekly alarm agreement."""
     same: dict[str, dict[str, float]] = {}
     for name in names:
-        counts = [t[name] for t in tallies if name in t]
-        if counts:
-            weeks = sum(c[1] for c in counts)
-            agree = sum(c[0] for c in counts) / weeks
-            same[name] = {**table[f"R {R_NAMES[name]}"], "alarm_agreement": agree}
-            print(f"{name}: weekly alarms agree with R's {R_NAMES[name]} in {agree:.2%} of {weeks}")
+        agree = sum((t[name] for t in tallies if name in t), Agreement())
+        if agree.weeks:
+            share = agree.same / agree.weeks
+            same[name] = {
+                **table[f"R {R_NAMES[name]}"],
+                "alarm_agreement": share,
+                "upperbound_max_rel_error": agree.max_rel_error,
+            }
+            print(
+                f"{name}: weekly alarms equal R's {R_NAMES[name]} in {share:.2%} of "
+                f"{agree.weeks} weeks; upper bounds: max relative error {agree.max_rel_error:.2g}"
+            )
     paired = {n: table[f"paired {n}"] for n in names if f"paired {n}" in table}
     print(
         f"\nR surveillance 1.20.3 on the same {int(next(iter(paired.values()))['series'])} series:"

@@ -140,14 +140,24 @@ def test_calibrate_picks_the_largest_alpha_within_the_target() -> None:
     assert alpha == pytest.approx(0.0099)  # just short of letting the 0.99s alarm too
 
 
-def test_r_weekly_alarms_load_and_agreement(tmp_path: Path) -> None:
+def test_r_weekly_results_load_and_agreement(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
     lines = ['"scenario","replicate","week","method","upperbound","alarm"']
+    rows = {576: ("1.5", "1"), 577: ("NA", "NA"), 578: ("2", "0")}
     for week in (578, 576, 577):  # any order; NA alarm counts as no alarm
-        alarm = {576: "1", 577: "NA", 578: "0"}[week]
-        lines.append(f'3,2,{week},"earsC1",1.5,{alarm}')
+        upper, alarm = rows[week]
+        lines.append(f'3,2,{week},"earsC1",{upper},{alarm}')
     path.write_text("\n".join(lines) + "\n")
-    loaded = load_weekly(path)
-    np.testing.assert_array_equal(loaded[3][2]["earsC1"], [True, False, False])
-    ours = {"ears_c1": np.array([True, True, False]), "forewarn_window2": np.ones(3, bool)}
-    assert agreement(ours, loaded[3][2]) == {"ears_c1": (2, 3)}
+    weeks = load_weekly(path)[3][2]["earsC1"]
+    np.testing.assert_array_equal(weeks.alarm, [True, False, False])
+    np.testing.assert_array_equal(weeks.upperbound, [1.5, np.nan, 2.0])
+    ours = {
+        "ears_c1": (np.array([True, True, False]), np.array([1.5, np.nan, 2.2])),
+        "forewarn_window2": (np.ones(3, bool), np.ones(3)),  # no R counterpart
+    }
+    agree = agreement(ours, {"earsC1": weeks})
+    assert list(agree) == ["ears_c1"]
+    assert (agree["ears_c1"].same, agree["ears_c1"].weeks) == (2, 3)
+    assert agree["ears_c1"].max_rel_error == pytest.approx(0.1)
+    ours["ears_c1"] = (ours["ears_c1"][0], np.array([1.5, 7.0, 2.0]))  # a bound R has not
+    assert agreement(ours, {"earsC1": weeks})["ears_c1"].max_rel_error == np.inf

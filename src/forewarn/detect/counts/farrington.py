@@ -11,6 +11,8 @@ The threshold is the (1-alpha) quantile of the predictive distribution: a normal
 on the 2/3-power scale (``delta``, 1996) or a negative binomial with the fitted mean and
 dispersion (``nbPlugin``; ``muan`` plugs in the (1-alpha) quantile of the mean). No bound (nan)
 when fewer than ``limit54[0]`` cases were reported in the last ``limit54[1]`` weeks.
+With ``window`` > 1 (forewarn's variant, not in the papers) the total of the last ``window``
+weeks is tested instead of the current count. The model itself lives in ``model.py``.
 """
 
 from __future__ import annotations
