@@ -90,5 +90,5 @@ def _excess(
 ) -> NDArray[np.float64]:
     """max(0, C2(j) - 1) at each j, with R's propagation of 0/0 as nan and x/0 as inf."""
     mean, sigma = _stats(x, at - 2, baseline, min_sigma)
-    obs = np.where(at >= 0, x[np.clip(at, 0, None)], np.nan) if x.size else mean
+    obs = np.where(at >= 0, x[np.clip(at, 0, None)], np.nan)
     return np.maximum(0.0, (obs - mean) / sigma - 1.0)
