@@ -59,6 +59,17 @@ class Settings(BaseSettings):
         description="Password shared by the demo's department users.",
     )
     log_level: str = Field(default="INFO", description="Logging level of the process.")
+    rules_file: Path | None = Field(
+        default=None,
+        description="Rules YAML the detection engine runs (reloaded when it changes). Unset: "
+        "`data_dir/rules.yaml` when it exists, else no detection.",
+    )
+    policy_file: Path | None = Field(
+        default=None,
+        description="Notification policy YAML (routes, receivers, silences' defaults, "
+        "inhibition, escalation). Unset: `data_dir/policy.yaml` when it exists, else the "
+        "built-in policy.",
+    )
     # Notification delivery (forewarn.notify; see docs/notifications.md).
     webhook_secret: SecretStr | None = Field(
         default=None,
@@ -146,6 +157,14 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+    def config_file(self, name: str) -> Path | None:
+        """`rules_file` / `policy_file`, else the file of that name in `data_dir` if present."""
+        given: Path | None = getattr(self, f"{name}_file")
+        if given is not None:
+            return given.expanduser()
+        default = self.data_dir / f"{name}.yaml"
+        return default if default.exists() else None
 
     @property
     def effective_database_url(self) -> str:

@@ -225,7 +225,6 @@ def departments() -> list[DepartmentIn]:
                     name_en=f"{en} {kind_en} {'Department' if tier == 0 else 'Bureau'}",
                     region=code,
                     fields=fields,
-                    contact={"email": f"duty@{kind}.{code}.gov.example"},
                 )
             )
     for code, county in sorted(counties.items()):
@@ -240,7 +239,6 @@ def departments() -> list[DepartmentIn]:
                         name_en=f"{code} {kind_en} Bureau",
                         region=code,
                         fields=fields,
-                        contact={"email": f"duty@{kind}.{code}.gov.example"},
                     )
                 )
     return out
