@@ -54,7 +54,10 @@ def insert(
     # Key order makes B-tree writes local; the sort is stable, so the first of equal keys wins.
     order = np.lexsort((times_ms, series_ids))
     series_ids, times_ms, values, quality = (
-        series_ids[order], times_ms[order], values[order], quality[order]
+        series_ids[order],
+        times_ms[order],
+        values[order],
+        quality[order],
     )
     connection = session.connection()
     raw = connection.connection.driver_connection

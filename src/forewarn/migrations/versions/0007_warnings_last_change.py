@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
@@ -23,9 +22,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_warnings_muted_by"), ["muted_by"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("warnings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_warnings_muted_by"))
         batch_op.drop_column("last_change")
-
