@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,16 @@ DataDir = Annotated[
         show_default=False,
     ),
 ]
+
+
+def setup_logging(settings: Settings) -> None:
+    """Log to stderr at the configured level (servers: errors of background jobs show up)."""
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("httpx", "alembic"):  # a line per webhook, per migration step otherwise
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def settings_for(data_dir: Path | None) -> Settings:

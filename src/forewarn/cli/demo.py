@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from forewarn.cli.common import DataDir, console, settings_for
+from forewarn.cli.common import DataDir, console, settings_for, setup_logging
 from forewarn.config import default_data_dir
 from forewarn.demo.app import build_demo_app
 
@@ -37,6 +37,7 @@ def demo(
     started = time.monotonic()
     settings = settings_for(data_dir or default_data_dir() / "demo")
     settings = settings.model_copy(update={"host": host, "port": port})
+    setup_logging(settings)
     app, info = build_demo_app(settings, speed=speed, seed=seed, webhook=webhook)
     console.print(
         f"[bold]forewarn demo[/bold] ready in {time.monotonic() - started:.1f} s "

@@ -8,7 +8,7 @@ import typer
 import uvicorn
 
 from forewarn.api.app import create_app
-from forewarn.cli.common import DataDir, console, settings_for
+from forewarn.cli.common import DataDir, console, settings_for, setup_logging
 from forewarn.clock import WallClock
 from forewarn.jobs import wire_jobs
 
@@ -22,6 +22,7 @@ def serve(
     settings = settings_for(data_dir)
     updates = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = settings.model_copy(update=updates)
+    setup_logging(settings)
     app = create_app(settings)
     wiring = wire_jobs(app, settings, clock=WallClock())
     if wiring.detection is not None:

@@ -12,10 +12,11 @@ from typing import Any
 from fastapi import FastAPI
 
 from forewarn.api.app import create_app
-from forewarn.auth.demo import demo_users, ensure_demo_users
+from forewarn.auth.demo import DemoUser, demo_users, ensure_demo_users
 from forewarn.clock import ScaledClock, WallClock
 from forewarn.config import Settings
 from forewarn.db import session_scope
+from forewarn.demo.duty import DemoDutyDesk
 from forewarn.demo.generate import Generator
 from forewarn.demo.incidents import script
 from forewarn.demo.replay import Replayer
@@ -26,6 +27,13 @@ from forewarn.warnings.policy import Policy, policy_from_document
 from forewarn.yamlsource import read_yaml
 
 DEMO_DEPARTMENTS = {"province": "620000-em", "city": "620100-em", "county": "620111-em"}
+
+
+def all_demo_users() -> tuple[DemoUser, ...]:
+    """The department users, plus the provincial leader who approves public releases."""
+    leader = DemoUser("province.leader", "duty_officer", DEMO_DEPARTMENTS["province"],
+                      "Provincial duty leader")  # fmt: skip
+    return (*demo_users(**DEMO_DEPARTMENTS), leader)
 
 
 @dataclass
@@ -62,9 +70,7 @@ def demo_policy(path: Path, webhook: str | None) -> Policy:
 
 def _logins(settings: Settings, sessions: Any, now: datetime) -> list[str]:
     with session_scope(sessions) as session:
-        created = ensure_demo_users(
-            session, settings=settings, now=now, users=demo_users(**DEMO_DEPARTMENTS)
-        )
+        created = ensure_demo_users(session, settings=settings, now=now, users=all_demo_users())
     admin = next((c for c in created if c.password), None)
     if admin is not None:
         first = f"{admin.username} / {admin.password}   (generated; shown only now)"
@@ -73,7 +79,7 @@ def _logins(settings: Settings, sessions: Any, now: datetime) -> list[str]:
     else:
         first = "admin / the password printed at the first start"
     shared = settings.demo_password.get_secret_value()
-    names = ", ".join(u.username for u in demo_users(**DEMO_DEPARTMENTS))
+    names = ", ".join(u.username for u in all_demo_users())
     return [first, f"{names} / {shared}"]
 
 
@@ -103,4 +109,5 @@ def build_demo_app(
     app.state.replayer = replayer
     policy = demo_policy(settings.data_dir / "policy.yaml", webhook)
     wire_jobs(app, settings, clock=clock, runtime=runtime, policy=policy)
+    runtime.add("demo-duty", DemoDutyDesk(sessions, settings))
     return app, DemoInfo(origin=origin, fresh=fresh, logins=logins)

@@ -77,7 +77,9 @@ class LinkageRuntime:
             codes = sig.labels.get("region_path", "").split("/")
             path = "/".join(codes[: codes.index(key) + 1]) if key in codes else key
             labels = {"region": key, "region_name": self.region_names.get(key, key)}
-            labels |= {"region_path": path, "linkage": self.rule.id, "field": self.rule.field or ""}
+            # Without its own field, a linkage rule takes its members' (the first one seen).
+            field_ = self.rule.field or sig.labels.get("field", "")
+            labels |= {"region_path": path, "linkage": self.rule.id, "field": field_}
             labels |= {
                 f"region_{lvl}": sig.labels[f"region_{lvl}"]
                 for lvl in REGION_LEVELS[: REGION_LEVELS.index(self.rule.group_by) + 1]
@@ -222,7 +224,7 @@ class LinkageRuntime:
         explanation = {
             "rule": rule.id,
             "rule_name": rule.name,
-            "field": rule.field,
+            "field": group.labels.get("field") or rule.field,
             "detector": "linkage",
             "params": self._params(),
             "transition": transition,
