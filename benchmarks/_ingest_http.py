@@ -50,7 +50,7 @@ def http_rate(n: int) -> float:
             created_by="benchmark",
         )
     engine.dispose()  # type: ignore[attr-defined]
-    settings = Settings(data_dir=folder)
+    settings = Settings(data_dir=folder, ingest_requests_per_s=1e6)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -59,6 +59,15 @@ class Settings(BaseSettings):
         description="Password shared by the demo's department users.",
     )
     log_level: str = Field(default="INFO", description="Logging level of the process.")
+    login_attempts_per_min: float = Field(
+        default=10.0, gt=0, description="Login attempts allowed per client address per minute."
+    )
+    ingest_requests_per_s: float = Field(
+        default=20.0,
+        gt=0,
+        description="Ingest requests allowed per device key or user per second (bursts of "
+        "three seconds' worth); per process.",
+    )
     rules_file: Path | None = Field(
         default=None,
         description="Rules YAML the detection engine runs (reloaded when it changes). Unset: "

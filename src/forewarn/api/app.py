@@ -75,7 +75,9 @@ def create_app(settings: Settings, *, migrate: bool = True, **state: Any) -> Fas
     app.state.directory = DirectoryCache()
     app.state.clock = WallClock()
     app.state.ingest_listeners: list[Callable[..., None]] = []
-    app.state.rate_limits = RateLimits()
+    app.state.rate_limits = RateLimits.from_settings(
+        settings.login_attempts_per_min, settings.ingest_requests_per_s
+    )
     app.state.on_startup = []
     app.state.on_shutdown = []
     for key, value in state.items():

@@ -15,9 +15,9 @@ from fastapi import Request
 from forewarn.errors import RateLimited
 
 LOGIN_RATE = (10 / 60.0, 10.0)
-"""Login attempts per client address: 10 a minute, bursts of 10."""
+"""Default login attempts per client address: 10 a minute, bursts of 10 (a setting)."""
 INGEST_RATE = (20.0, 60.0)
-"""Ingest requests per device key or user: 20 a second, bursts of 60."""
+"""Default ingest requests per device key or user: 20 a second, bursts of 60 (a setting)."""
 
 
 @dataclass
@@ -56,6 +56,14 @@ class RateLimits:
 
     login: TokenBuckets = field(default_factory=lambda: TokenBuckets(*LOGIN_RATE))
     ingest: TokenBuckets = field(default_factory=lambda: TokenBuckets(*INGEST_RATE))
+
+    @classmethod
+    def from_settings(cls, login_per_min: float, ingest_per_s: float) -> RateLimits:
+        """Limits from the settings (bursts: 10 logins, three seconds of ingest)."""
+        return cls(
+            login=TokenBuckets(login_per_min / 60.0, max(1.0, min(10.0, login_per_min))),
+            ingest=TokenBuckets(ingest_per_s, max(1.0, 3 * ingest_per_s)),
+        )
 
 
 def client_address(request: Request) -> str:

@@ -36,7 +36,10 @@ def demo(
     """
     started = time.monotonic()
     settings = settings_for(data_dir or default_data_dir() / "demo")
-    settings = settings.model_copy(update={"host": host, "port": port})
+    updates: dict[str, object] = {"host": host, "port": port}
+    if "public_base_url" not in settings.model_fields_set:
+        updates["public_base_url"] = f"http://{host}:{port}"
+    settings = settings.model_copy(update=updates)
     setup_logging(settings)
     app, info = build_demo_app(settings, speed=speed, seed=seed, webhook=webhook)
     console.print(

@@ -98,12 +98,13 @@ def ingest_csv(
             progress.update(task, completed=source.done)
     engine.dispose()
     for line in shown:
-        err_console.print(f"[yellow]rejected[/yellow] {line}", highlight=False)
+        err_console.print(f"[yellow]rejected[/yellow] {line}", highlight=False, soft_wrap=True)
     if total["rejected"] > len(shown):
         err_console.print(f"... and {total['rejected'] - len(shown)} more rejected rows")
     console.print(
         f"{file}: {first} rows, {total['accepted']} stored, "
-        f"{total['duplicates']} already stored, {total['rejected']} rejected"
+        f"{total['duplicates']} already stored, {total['rejected']} rejected",
+        soft_wrap=True,
     )
     if total["rejected"]:
         raise typer.Exit(code=3)
