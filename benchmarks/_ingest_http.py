@@ -40,7 +40,7 @@ def _body(lo: int) -> dict[str, list[dict[str, object]]]:
 def http_rate(n: int) -> float:
     """Readings per second posted over loopback HTTP into a fresh SQLite store."""
     folder = Path(tempfile.mkdtemp(prefix="fw-bench-http-"))
-    engine, sessions = prepared(f"sqlite:///{folder / 'http.db'}")
+    engine, sessions = prepared(f"sqlite:///{folder / 'forewarn.db'}")
     with session_scope(sessions) as session:  # type: ignore[arg-type]
         _row, key = create_device_key(
             session,
