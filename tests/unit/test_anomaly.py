@@ -39,12 +39,15 @@ def test_state_is_modest_and_fresh():
 
 
 def test_params_defaults_round_trip_and_reject_bad_values():
-    assert Params().as_array().shape == (8,)
+    assert Params().as_array().shape == (10,)
     assert Params(refractory=0).as_array()[6] == 0.0
+    assert Params(familiar=3, familiar_decay=0.5).as_array()[8:].tolist() == [3.0, 0.5]
     with pytest.raises(ValidationError):
         Params(smooth_alpha=0.0)
     with pytest.raises(ValidationError):
         Params(excess_scale=-1.0)
+    with pytest.raises(ValidationError):
+        Params(familiar=anomaly.MAX_FAMILIAR + 1)  # beyond the slots kept in the state
     with pytest.raises(ValidationError):
         Params(unknown_key=1)  # a typo in a rule file is an error, not a silent default
 
@@ -101,7 +104,64 @@ def test_a_normal_value_at_an_abnormal_hour_is_a_seasonal_anomaly():
     )
     assert out[k] >= ALARM_THRESHOLD
     assert explain(state[0])["driver"] == "season"
+    assert explain(state[0])["season_strength"] > 0.9
     assert out[288 * 3 : 288 * 12].max() < ALARM_THRESHOLD  # the regular cycle itself is quiet
+
+
+def _recurring_spikes(n: int = 9000, every: int = 1200, height: float = 25.0) -> np.ndarray:
+    x = _noise(n)
+    x[every::every] = height  # the same spike, again and again, far apart
+    return x
+
+
+def _level_excess_at(x: np.ndarray, at: np.ndarray, params: Params) -> np.ndarray:
+    """The `level` excess of the readings at indices `at` (streaming up to each)."""
+    state, out, p = anomaly.init_state(1), np.zeros(x.size), params.as_array()
+    excess, start = [], 0
+    for k in at:
+        rows = np.zeros(k + 1 - start, dtype=np.int64)
+        anomaly.step(state, rows, _times(x.size)[start : k + 1], x[start : k + 1], p, out[start:])
+        excess.append(explain(state[0], params)["excess"]["level"])
+        start = k + 1
+    return np.array(excess)
+
+
+@pytest.mark.parametrize(
+    ("familiar", "familiar_after"),
+    [
+        (0, False),  # no familiarity memory: each spike is new once the extremes relaxed
+        (2, True),  # after two spikes that level is familiar
+        (4, True),
+    ],
+)
+def test_a_recurring_level_becomes_familiar(familiar: int, familiar_after: bool):
+    x = _recurring_spikes()
+    params = Params(familiar=familiar, extreme_decay=2e-3)
+    spikes = np.arange(1200, x.size, 1200)
+    excess = _level_excess_at(x, spikes, params)
+    assert excess[0] > 1.0  # the first one is always new
+    late = excess[familiar + 1 :] if familiar else excess[1:]
+    assert (late.max() < 0.3) == familiar_after
+    assert (late.min() > 1.0) == (not familiar_after)
+
+
+def test_a_higher_spike_than_the_familiar_ones_still_alarms():
+    x = _recurring_spikes()
+    x[-300] = 60.0
+    scores, state = _run(x, Params(familiar=2, extreme_decay=2e-3))
+    assert scores[-300] >= ALARM_THRESHOLD
+    low, high = explain(state[0], Params(familiar=2, extreme_decay=2e-3))["familiar_range"]
+    assert high >= 25.0 - 1.0  # the second-highest level remembered: a recurring spike
+    assert low < 10.0 < high
+
+
+def test_without_a_daily_cycle_the_season_view_stays_silent():
+    x = _noise(288 * 14)
+    x[288 * 12 + 100] = 13.0  # within the range of the noise seen so far, at some hour
+    _, state = _run(x[: 288 * 12 + 101])
+    info = explain(state[0])
+    assert info["season_strength"] < 0.1
+    assert info["excess"]["season"] < 0.1 * 1.0
 
 
 def test_refractory_zeroes_what_does_not_beat_the_recent_peak():
@@ -144,15 +204,16 @@ def _streams(draw):
     seed = draw(st.integers(0, 10_000))
     x = np.random.default_rng(seed).standard_t(3, n) * 2.0 + owner * 50.0
     cuts = sorted(draw(st.sets(st.integers(1, n - 1), max_size=8)))
-    return n_series, owner, x, cuts
+    familiar = draw(st.integers(0, anomaly.MAX_FAMILIAR))
+    return n_series, owner, x, cuts, familiar
 
 
 @settings(max_examples=40, deadline=None)
 @given(_streams())
 def test_streaming_in_any_chunking_equals_scoring_each_series_whole(stream):
-    n_series, owner, x, cuts = stream
+    n_series, owner, x, cuts, familiar = stream
     t = _times(x.size) + 17.0 * owner
-    params = Params(warmup=50, settle=20, refractory=10)
+    params = Params(warmup=50, settle=20, refractory=10, familiar=familiar)
     state = anomaly.init_state(n_series)
     out = np.zeros(x.size)
     p = params.as_array()

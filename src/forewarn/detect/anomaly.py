@@ -14,8 +14,14 @@ the series are watched, each giving an *excess* (0 when nothing is new):
 
 For ``level`` and ``smooth`` the excess is the distance beyond the extremes as a fraction of
 their range (``(x - high) / (high - low)``); for ``season`` it is the ratio to the record minus
-one. The remembered extremes slowly relax towards the long-run mean (``extreme_decay`` per
-reading), so an old outlier does not blind the detector for ever. The score is
+one, weighted by the *strength* of the daily cycle (the share of the variance that the
+hour-of-day profile explains), so a series without a daily cycle gets no seasonal alarms. The
+remembered extremes slowly relax towards the long-run mean (``extreme_decay`` per reading), so
+an old outlier does not blind the detector for ever. A long *familiarity* memory keeps the
+``familiar`` most extreme values on each side of ``level`` and ``smooth``, relaxing far more
+slowly (``familiar_decay``): the excess only counts beyond the ``familiar``-th of them, so a
+level the series has reached that often before (a recurring spike, a saturated maximum) is
+not new again once the extremes have relaxed. The score is
 ``e / (e + excess_scale)`` for the largest excess ``e``, so 0.5 means "beyond the extremes by
 ``excess_scale`` of their range". Readings in the first ``warmup`` readings of a series only
 teach. Once the score was high, readings that do not beat the highest score of the last
@@ -48,25 +54,34 @@ _SEASON_MAX = 8  # largest (decayed) seasonal distance
 _BLOCK = 9  # refractory: max score in the current block, in the previous block, block age
 _LAST = 12  # last excess of level, smooth, season; last raw score; suppressed (0/1)
 _PROFILE = 17  # per hour-of-day bin: mean, mean absolute deviation, count
-STATE_WIDTH = _PROFILE + 3 * SEASON_BINS  # 89 slots = 712 bytes per series
+_STRENGTH = _PROFILE + 3 * SEASON_BINS  # long-run mean, total and residual variance
+MAX_FAMILIAR = 8
+_FAMILIAR = _STRENGTH + 3  # level up, level down, smooth up, smooth down: MAX_FAMILIAR each
+STATE_WIDTH = _FAMILIAR + 4 * MAX_FAMILIAR  # 124 slots = 992 bytes per series
 PARTS = ("level", "smooth", "season")
 
 
 class Params(BaseModel):
-    """Parameters of the anomaly score (defaults tuned on half A of NAB; see docs)."""
+    """Parameters of the anomaly score (defaults: the mean of NAB's two folds; see docs)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     smooth_alpha: float = Field(0.1, gt=0, le=1, description="weight of a reading in `smooth`")
     extreme_decay: float = Field(
-        2.5e-4, ge=0, lt=1, description="per reading, how far extremes relax to the mean"
+        1.6e-4, ge=0, lt=1, description="per reading, how far extremes relax to the mean"
     )
     mean_alpha: float = Field(1e-3, gt=0, le=1, description="weight of a reading in long means")
     season_alpha: float = Field(0.1, gt=0, le=1, description="weight of a day in the profile")
     settle: int = Field(100, ge=1, description="readings before extremes are remembered")
-    warmup: int = Field(300, ge=1, description="readings that only teach (score 0)")
+    warmup: int = Field(212, ge=1, description="readings that only teach (score 0)")
     refractory: int = Field(50, ge=0, description="readings of suppression after a peak")
-    excess_scale: float = Field(0.07, gt=0, description="excess that scores 0.5")
+    excess_scale: float = Field(0.051, gt=0, description="excess that scores 0.5")
+    familiar: int = Field(
+        0, ge=0, le=MAX_FAMILIAR, description="times a level must be seen to be familiar (0: off)"
+    )
+    familiar_decay: float = Field(
+        1e-5, ge=0, lt=1, description="per reading, how far familiar values relax to the mean"
+    )
 
     def as_array(self) -> NDArray[np.float64]:
         """The parameters in the order the kernel reads them."""
@@ -80,6 +95,8 @@ class Params(BaseModel):
                 self.warmup,
                 self.refractory,
                 self.excess_scale,
+                self.familiar,
+                self.familiar_decay,
             ],
             dtype=np.float64,
         )
@@ -91,15 +108,40 @@ def init_state(n: int) -> NDArray[np.float64]:
 
 
 @njit(cache=True)
-def _novelty(st: NDArray[np.float64], at: int, y: float, n: float, p: NDArray[np.float64]) -> float:
-    """Excess of `y` beyond the remembered extremes at ``st[at:at+3]``; then remember `y`."""
-    settle, decay = p[4], p[1]
+def _familiar(
+    st: NDArray[np.float64], at: int, v: float, m: int, mean: float, p: NDArray[np.float64]
+) -> float:
+    """Distance of `v` beyond the m-th largest remembered value at ``st[at:at+m]`` (kept in
+    descending order, relaxing to `mean`); then remember `v`. Infinite until m are known."""
+    for j in range(m):
+        st[at + j] -= p[9] * (st[at + j] - mean)
+    beyond = v - st[at + m - 1] if st[_N] > p[4] + m else math.inf
+    k = min(int(st[_N] - p[4]), m) - 1  # the slot `v` may take: the last (or first free) one
+    if k >= 0 and (st[_N] <= p[4] + m or v > st[at + k]):
+        st[at + k] = v
+        while k > 0 and st[at + k] > st[at + k - 1]:
+            st[at + k], st[at + k - 1] = st[at + k - 1], st[at + k]
+            k -= 1
+    return beyond
+
+
+@njit(cache=True)
+def _novelty(
+    st: NDArray[np.float64], at: int, fam: int, y: float, n: float, p: NDArray[np.float64]
+) -> float:
+    """Excess of `y` beyond the remembered extremes at ``st[at:at+3]`` and the familiar values
+    at ``st[fam:]``; then remember `y`."""
+    settle, decay, m = p[4], p[1], int(p[8])
     excess = 0.0
     if n > settle:
         high, low, mean = st[at], st[at + 1], st[at + 2]
+        up, down = y - high, low - y
+        if m > 0:
+            up = min(up, _familiar(st, fam, y, m, mean, p))
+            down = min(down, _familiar(st, fam + MAX_FAMILIAR, -y, m, -mean, p))
         span = high - low
         if span > 0.0:
-            excess = max(y - high, low - y) / span
+            excess = max(up, down) / span
         elif y != high:
             excess = 1.0
         st[at] = max(y, high - decay * (high - mean))
@@ -112,8 +154,22 @@ def _novelty(st: NDArray[np.float64], at: int, y: float, n: float, p: NDArray[np
 
 
 @njit(cache=True)
+def _strength(st: NDArray[np.float64], x: float, expected: float, known: bool, n: float) -> float:
+    """Share of the variance that the hour-of-day profile explains (0 when it explains none)."""
+    a = max(1e-3, 1.0 / n)  # a long-run memory of about 1000 readings
+    g = st[_STRENGTH]
+    st[_STRENGTH] = g + a * (x - g)
+    if known:
+        st[_STRENGTH + 1] += a * ((x - g) ** 2 - st[_STRENGTH + 1])
+        st[_STRENGTH + 2] += a * ((x - expected) ** 2 - st[_STRENGTH + 2])
+    total = st[_STRENGTH + 1]
+    return min(max(1.0 - st[_STRENGTH + 2] / total, 0.0), 1.0) if total > 0.0 else 0.0
+
+
+@njit(cache=True)
 def _season(st: NDArray[np.float64], t: float, x: float, n: float, p: NDArray[np.float64]) -> float:
-    """Excess of the distance of `x` from its hour-of-day profile over the record distance."""
+    """Excess of the distance of `x` from its hour-of-day profile over the record distance,
+    weighted by the strength of the daily cycle."""
     b = _PROFILE + 3 * int((t % DAY_S) / DAY_S * SEASON_BINS)
     mean, dev, count = st[b], st[b + 1], st[b + 2]
     dist = 0.0
@@ -127,7 +183,7 @@ def _season(st: NDArray[np.float64], t: float, x: float, n: float, p: NDArray[np
     st[b] = mean + w * (x - mean)
     st[b + 1] = dev + w * (abs(x - st[b]) - dev)
     st[b + 2] = count + 1.0
-    return excess
+    return excess * _strength(st, x, mean, count >= 3.0, n)
 
 
 @njit(cache=True)
@@ -154,8 +210,8 @@ def _one(st: NDArray[np.float64], t: float, x: float, p: NDArray[np.float64]) ->
         st[_SMOOTH] = x
     else:
         st[_SMOOTH] += max(p[0], 1.0 / n) * (x - st[_SMOOTH])
-    e_level = _novelty(st, _LEVEL, x, n, p)
-    e_smooth = _novelty(st, _SMOOTH + 1, st[_SMOOTH], n, p)
+    e_level = _novelty(st, _LEVEL, _FAMILIAR, x, n, p)
+    e_smooth = _novelty(st, _SMOOTH + 1, _FAMILIAR + 2 * MAX_FAMILIAR, st[_SMOOTH], n, p)
     e_season = _season(st, t, x, n, p)
     if n <= p[5]:
         e_level = e_smooth = e_season = 0.0
@@ -202,10 +258,16 @@ def score_series(
     return out
 
 
-def explain(state_row: NDArray[np.float64]) -> dict[str, Any]:
+def _season_strength(state_row: NDArray[np.float64]) -> float:
+    total, residual = state_row[_STRENGTH + 1], state_row[_STRENGTH + 2]
+    return float(min(max(1.0 - residual / total, 0.0), 1.0)) if total > 0.0 else 0.0
+
+
+def explain(state_row: NDArray[np.float64], params: Params | None = None) -> dict[str, Any]:
     """The named parts of the last score of one series (for warning explanations)."""
     parts = {name: float(state_row[_LAST + k]) for k, name in enumerate(PARTS)}
-    return {
+    p = params or Params()
+    out = {
         "readings": int(state_row[_N]),
         "excess": parts,
         "driver": max(parts, key=lambda k: parts[k]) if max(parts.values()) > 0 else None,
@@ -214,4 +276,10 @@ def explain(state_row: NDArray[np.float64]) -> dict[str, Any]:
         "level_range": [float(state_row[_LEVEL + 1]), float(state_row[_LEVEL])],
         "smooth": float(state_row[_SMOOTH]),
         "smooth_range": [float(state_row[_SMOOTH + 2]), float(state_row[_SMOOTH + 1])],
+        "season_strength": _season_strength(state_row),
+        "familiar_range": None,
     }
+    if p.familiar > 0 and state_row[_N] > p.settle + p.familiar:
+        k = _FAMILIAR + p.familiar - 1  # the familiar-th highest, and lowest, remembered level
+        out["familiar_range"] = [-float(state_row[k + MAX_FAMILIAR]), float(state_row[k])]
+    return out
