@@ -17,7 +17,7 @@ from forewarn.clock import Clock
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[datetime], None]
+Job = Callable[[datetime], object]
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -74,7 +74,7 @@ def create_app(settings: Settings, *, migrate: bool = True, **state: Any) -> Fas
     app.state.sessions = make_session_factory(engine)
     app.state.directory = DirectoryCache()
     app.state.clock = WallClock()
-    app.state.ingest_listeners: list[Callable[..., None]] = []
+    app.state.ingest_listeners = []
     app.state.rate_limits = RateLimits.from_settings(
         settings.login_attempts_per_min, settings.ingest_requests_per_s
     )

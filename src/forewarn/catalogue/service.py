@@ -27,9 +27,7 @@ def revision(session: Session) -> int:
     return session.scalar(select(func.max(CatalogueRevision.id))) or 0
 
 
-def paginate(
-    session: Session, query: Select[tuple[T]], *, limit: int, offset: int
-) -> tuple[list[T], int]:
+def paginate(session: Session, query: Select[T], *, limit: int, offset: int) -> tuple[list[T], int]:
     """One page of `query` and the number of rows it matches."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     return list(session.scalars(query.limit(limit).offset(offset))), total or 0
@@ -55,7 +53,7 @@ def query_regions(
     level: str | None = None,
     within: str | None = None,
     q: str | None = None,
-) -> Select[tuple[Region]]:
+) -> Select[Region]:
     """Regions visible in `scope` (their subtrees and the ancestors above), filtered."""
     query = (
         select(Region)
@@ -85,7 +83,7 @@ def query_departments(
     region: str | None = None,
     within: str | None = None,
     field: str | None = None,
-) -> Select[tuple[Department]]:
+) -> Select[Department]:
     """Departments whose region is in `scope`, filtered by region, subtree and field."""
     query = (
         select(Department)
@@ -109,7 +107,7 @@ def query_departments(
 
 def query_indicators(
     session: Session, *, scope: Scope = ALL, field: str | None = None, kind: str | None = None
-) -> Select[tuple[Indicator]]:
+) -> Select[Indicator]:
     """Indicators of the fields in `scope`."""
     query = (
         select(Indicator).where(scope.field_clause(Indicator.field_code)).order_by(Indicator.code)
@@ -131,7 +129,7 @@ def query_sites(
     department: str | None = None,
     kind: str | None = None,
     q: str | None = None,
-) -> Select[tuple[Site]]:
+) -> Select[Site]:
     """Sites in `scope`, filtered."""
     query = (
         select(Site)
@@ -175,7 +173,7 @@ def query_series(
     indicator: str | None = None,
     field: str | None = None,
     within: str | None = None,
-) -> Select[tuple[Series]]:
+) -> Select[Series]:
     """Series of sites in `scope`, filtered."""
     query = (
         select(Series)

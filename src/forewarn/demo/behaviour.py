@@ -170,7 +170,8 @@ def bridge_strain(c: Context) -> Array:
     offset = c.param("offset", -150, 150)
     thermal = 40 * _cycle(c.hour, 15, 24) + 25 * _cycle(c.doy, 200, 365.25)
     traffic = 12 * (np.exp(-(((c.hour - 8) / 1.5) ** 2)) + np.exp(-(((c.hour - 18) / 1.5) ** 2)))
-    return offset + thermal + traffic + 4 * c.smooth("s", 3 * 3600) + 2 * c.white("w")
+    out: Array = offset + thermal + traffic + 4 * c.smooth("s", 3 * 3600) + 2 * c.white("w")
+    return out
 
 
 def grain_temperature(c: Context) -> Array:

@@ -47,4 +47,5 @@ def smooth(key: int, index: NDArray[np.int64], span: int) -> NDArray[np.float64]
     frac = (idx - knot * span) / span
     a, b = normal(key, knot), normal(key, knot + 1)
     w = frac * frac * (3 - 2 * frac)
-    return a + (b - a) * w
+    out: NDArray[np.float64] = a + (b - a) * w
+    return out

@@ -142,7 +142,7 @@ def indicators() -> list[IndicatorIn]:
         ),
     ]
     return [
-        IndicatorIn(code=c, name=n, name_zh=z, unit=u, kind=k, field=f, range=r)  # type: ignore[arg-type]
+        IndicatorIn(code=c, name=n, name_zh=z, unit=u, kind=k, field=f, range=r)
         for c, n, z, u, k, f, r in spec
     ]
 

@@ -33,7 +33,7 @@ from forewarn.yamlsource import ConfigInvalid
 
 log = logging.getLogger(__name__)
 
-Sink = Callable[[list[Signal], datetime], None]
+Sink = Callable[[list[Signal], datetime], object]
 CHUNK = 200_000
 
 
