@@ -106,6 +106,7 @@ def wire_jobs(
     runtime = runtime or Runtime(clock=clock)
     now = clock.now()
     warnings = WarningsJob(app.state.sessions, load_desk(settings, policy))
+    app.state.warnings_desk = warnings.desk  # people's acts (manual escalation) use its policy
     source = load_ruleset(settings, rules)
     detection, warmed = (None, 0)
     if source is not None:

@@ -72,3 +72,29 @@ def test_a_snapshot_does_not_follow_later_policy_edits():
     assert esc.due_at(snap, Level.RED, T0, 0) == at(15)
     assert esc.snapshot(edited, None) is None
     assert esc.snapshot(edited, "unknown") is None
+
+
+@pytest.mark.parametrize(
+    ("level", "taken", "expected"),
+    [
+        (Level.RED, 0, (0, "parent", at(45))),  # step 2 keeps its time from the start
+        (Level.RED, 1, (1, "leader", None)),
+        (Level.RED, 2, None),  # the chain is done
+        (Level.YELLOW, 0, (0, "parent", None)),
+        (Level.BLUE, 0, None),  # no chain for blue
+        (None, 0, None),
+    ],
+)
+def test_a_manual_step_is_the_next_one_of_the_current_levels_chain(level, taken, expected):
+    snap = esc.snapshot(parse_policy(ESCALATE), "chain")
+    step = esc.manual_step(snap, level, T0, taken, actor="li.na", reason="no answer")
+    if expected is None:
+        assert step is None
+        return
+    assert step is not None
+    assert (step.index, step.receiver.name, step.next_due) == expected
+    assert step.reason.startswith("escalated by li.na: no answer: step ")
+
+
+def test_a_manual_step_needs_a_snapshot():
+    assert esc.manual_step(None, Level.RED, T0, 0, actor="li.na", reason="x") is None

@@ -81,6 +81,7 @@ PEOPLE = [
     (S.PENDING, A.ASSIGN, "assign", S.PENDING),
     (S.LIFTED, A.COMMENT, "comment", S.LIFTED),
     (S.RESOLVED, A.COMMENT, "comment", S.RESOLVED),
+    (S.ACTIVE, A.ESCALATE, "escalate", S.ACTIVE),
 ]
 
 
@@ -99,6 +100,10 @@ INVALID = [
     (S.RESOLVED, A.ASSIGN),
     (S.LIFTED, A.ASSIGN),
     (S.ACTIVE, A.FIRE),
+    (S.PENDING, A.ESCALATE),  # not issued yet
+    (S.ACKNOWLEDGED, A.ESCALATE),  # someone answers for it
+    (S.RESOLVED, A.ESCALATE),
+    (S.LIFTED, A.ESCALATE),
 ]
 
 

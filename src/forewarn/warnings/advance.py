@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from forewarn.common import Level
-from forewarn.warnings import effects, notices
+from forewarn.warnings import effects
 from forewarn.warnings import escalation as esc
 from forewarn.warnings.apply import apply_signals
 from forewarn.warnings.desk import Desk
@@ -25,6 +25,7 @@ from forewarn.warnings.heartbeats import heartbeat_signals
 from forewarn.warnings.lifecycle import Flapping, Status, flapping_after
 from forewarn.warnings.models import Silence, Warning
 from forewarn.warnings.routing import recipients, responsibility_of
+from forewarn.warnings.stepping import Taken, record_steps
 from forewarn.warnings.timeline import SYSTEM, append_events, event_row
 
 BATCH = 1000
@@ -145,69 +146,11 @@ def escalate(session: Session, desk: Desk, *, now: datetime) -> tuple[int, int]:
             step.receiver, directory, responsibility_of(w.routing, directory), w.field
         )
         plans.append((w, step, people))
-    ids = append_events(
-        session,
-        [
-            event_row(
-                w.id,
-                now,
-                "escalated",
-                SYSTEM,
-                data={
-                    "step": step.index + 1,
-                    "receiver": step.receiver.name,
-                    "reason": step.reason,
-                    "recipients": [p.id for p in people],
-                    "policy": (w.escalation or {}).get("policy"),
-                },
-            )
-            for w, step, people in plans
-        ],
+    queued = record_steps(
+        session, [Taken(w, step, people) for w, step, people in plans], now=now, actor=SYSTEM
     )
-    items = []
-    for (w, step, people), event_id in zip(plans, ids, strict=True):
-        summary = notices.summary(_row(w), "escalation")
-        payload = {
-            "text": notices.text([summary], step.reason, w.content or {}),
-            "level": summary["level"],
-            "url": summary["url"],
-            "warning": summary,
-            "warnings": [summary],
-            "content": w.content or {},
-            "event": {"id": event_id, "kind": "escalation"},
-            "escalation": {"step": step.index + 1, "reason": step.reason},
-        }
-        items += notices.outbox_items(
-            people,
-            warning_id=w.id,
-            event_id=event_id,
-            reason="escalation",
-            title=notices.subject(_row(w), "escalation", 0),
-            payload=payload,
-        )
-        w.escalation_step = step.index + 1
-        w.escalation_due_at = step.next_due
-    queued = notices.enqueue_all(session, items, now=now)
     session.flush()
     return len(plans), queued
-
-
-def _row(w: Warning) -> dict[str, Any]:
-    return {
-        c: getattr(w, c)
-        for c in (
-            "id",
-            "title",
-            "rule",
-            "status",
-            "level",
-            "region_code",
-            "site_code",
-            "field",
-            "message",
-            "started_at",
-        )
-    }
 
 
 def advance(

@@ -81,16 +81,43 @@ def next_step(
     if due is None or found is None or snap is None or due > now:
         return None
     step = found["steps"][taken]
-    spec = snap["receivers"].get(step["notify"], {"to": [], "channels": [], "targets": []})
-    receiver = Receiver(
-        step["notify"],
-        tuple(spec["to"]),
-        tuple(spec["channels"]),
-        tuple((c, t) for c, t in spec["targets"]),
-    )
     minutes = found["ack_within_s"] / 60
     reason = (
         f"not acknowledged within {minutes:g} min of {started.isoformat()}: "
         f"step {taken + 1} of {len(found['steps'])} ({step['notify']})"
     )
-    return StepDue(taken, receiver, reason, due_at(snap, level, started, taken + 1))
+    return StepDue(taken, _receiver(snap, step), reason, due_at(snap, level, started, taken + 1))
+
+
+def _receiver(snap: dict[str, Any], step: dict[str, Any]) -> Receiver:
+    spec = snap["receivers"].get(step["notify"], {"to": [], "channels": [], "targets": []})
+    return Receiver(
+        step["notify"],
+        tuple(spec["to"]),
+        tuple(spec["channels"]),
+        tuple((c, t) for c, t in spec["targets"]),
+    )
+
+
+def manual_step(
+    snap: dict[str, Any] | None,
+    level: Level | None,
+    started: datetime,
+    taken: int,
+    *,
+    actor: str,
+    reason: str,
+) -> StepDue | None:
+    """The next step taken now by a person (None: the chain has no further step).
+
+    The steps after it stay timed from `started` as before (a step already taken is skipped).
+    """
+    found = chain(snap, level)
+    if found is None or snap is None or taken >= len(found["steps"]):
+        return None
+    step = found["steps"][taken]
+    why = (
+        f"escalated by {actor}: {reason}: "
+        f"step {taken + 1} of {len(found['steps'])} ({step['notify']})"
+    )
+    return StepDue(taken, _receiver(snap, step), why, due_at(snap, level, started, taken + 1))

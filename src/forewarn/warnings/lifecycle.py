@@ -44,6 +44,7 @@ class Action(StrEnum):
     ACK = "ack"
     ASSIGN = "assign"
     COMMENT = "comment"
+    ESCALATE = "escalate"
     LIFT = "lift"
 
 
@@ -82,6 +83,8 @@ TABLE: dict[tuple[Status | None, Action, str], Rule] = {
     (_S.ACTIVE, Action.FIRE, "down"): Rule("lower", None, "level_changed", True, _E.RETIME, True),
     (_S.ACTIVE, Action.RESOLVE, "-"): Rule("resolve", _S.RESOLVED, "resolved", True, _E.STOP),
     (_S.ACTIVE, Action.ACK, "-"): Rule("ack", _S.ACKNOWLEDGED, "acknowledged", False, _E.STOP),
+    # A person takes the next escalation step now (nobody has acknowledged: the warning is active).
+    (_S.ACTIVE, Action.ESCALATE, "-"): Rule("escalate", None, "escalated", True),
     (_S.ACKNOWLEDGED, Action.FIRE, "up"): Rule(
         "unack_on_raise", _S.ACTIVE, "level_changed", True, _E.START, True
     ),
@@ -177,7 +180,7 @@ def on_action(state: State, action: Action) -> Step:
     return _apply(state, rule, None)
 
 
-_PEOPLE = frozenset({Action.ACK, Action.ASSIGN, Action.COMMENT, Action.LIFT})
+_PEOPLE = frozenset({Action.ACK, Action.ASSIGN, Action.COMMENT, Action.ESCALATE, Action.LIFT})
 
 
 def reactivates(state: State, at: datetime, window_s: float) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from forewarn.api.deps import (
     NowDep,
@@ -19,13 +19,17 @@ from forewarn.api.schemas import Page
 from forewarn.auth.permissions import Permission
 from forewarn.auth.principal import Principal
 from forewarn.catalogue.service import paginate
+from forewarn.config import Settings
 from forewarn.errors import InvalidInput
 from forewarn.warnings import service, silences
+from forewarn.warnings.desk import Desk
 from forewarn.warnings.muting import SilenceState
+from forewarn.warnings.policy import default_policy, load_policy
 from forewarn.warnings.schemas import (
     AckIn,
     AssignIn,
     CommentIn,
+    EscalateIn,
     LiftIn,
     SilenceIn,
     SilencePatch,
@@ -36,6 +40,24 @@ from forewarn.warnings.schemas import (
 
 router = APIRouter(tags=["warnings"])
 P = Permission
+
+
+def desk_for(settings: Settings) -> Desk:
+    """A desk with the configured policy file (or the built-in policy)."""
+    path = settings.config_file("policy")
+    return Desk(load_policy(path) if path is not None else default_policy())
+
+
+def app_desk(request: Request) -> Desk:
+    """The process's warnings desk (the running job's, else one made once from the settings)."""
+    state = request.app.state
+    desk: Desk | None = getattr(state, "warnings_desk", None)
+    if desk is None:
+        desk = state.warnings_desk = desk_for(state.settings)
+    return desk
+
+
+DeskDep = Annotated[Desk, Depends(app_desk)]
 
 
 def _aware(value: datetime | None, name: str) -> datetime | None:
@@ -143,6 +165,23 @@ def comment(
 ) -> WarningDetail:
     """Add a comment to the time line."""
     service.comment(session, warning_id, scope=scope, actor=who.name, now=now, text=body.text)
+    return _detail(session, warning_id, scope)
+
+
+@router.post("/warnings/{warning_id}/escalate", response_model=WarningDetail)
+def escalate(
+    warning_id: int,
+    body: EscalateIn,
+    session: SessionDep,
+    scope: WriteScopeDep,
+    now: NowDep,
+    desk: DeskDep,
+    who: Annotated[Principal, require(P.WARNINGS_ESCALATE)],
+) -> WarningDetail:
+    """Take the next step of the warning's escalation chain now, with a reason."""
+    service.escalate(
+        session, warning_id, scope=scope, actor=who.name, now=now, reason=body.reason, desk=desk
+    )
     return _detail(session, warning_id, scope)
 
 

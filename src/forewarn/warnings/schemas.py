@@ -136,6 +136,12 @@ class CommentIn(_Body):
     text: str = Field(min_length=1, max_length=4000)
 
 
+class EscalateIn(_Body):
+    """Escalate a warning now; the reason is required and recorded."""
+
+    reason: str = Field(min_length=1, max_length=4000)
+
+
 class LiftIn(_Body):
     """Lift (end) a warning; the reason is required and recorded."""
 

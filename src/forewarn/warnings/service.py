@@ -1,5 +1,5 @@
-"""Warnings for people: scoped queries and the acts of acknowledging, assigning, commenting
-and lifting. Every query applies the caller's scope; nothing here commits."""
+"""Warnings for people: scoped queries and the acts of acknowledging, assigning, commenting,
+escalating and lifting. Every query applies the caller's scope; nothing here commits."""
 
 from __future__ import annotations
 
@@ -12,12 +12,16 @@ from sqlalchemy.orm import Session
 
 from forewarn.catalogue import service as catalogue
 from forewarn.common import Level
-from forewarn.errors import InvalidInput, NotFound
+from forewarn.errors import Conflict, InvalidInput, NotFound
 from forewarn.scope import Scope
 from forewarn.warnings import content as release
 from forewarn.warnings import effects
+from forewarn.warnings import escalation as esc
+from forewarn.warnings.desk import Desk
 from forewarn.warnings.lifecycle import Action, State, Status, Step, on_action
 from forewarn.warnings.models import Warning, WarningEvent
+from forewarn.warnings.routing import recipients, responsibility_of, warning_labels
+from forewarn.warnings.stepping import Taken, record_steps
 from forewarn.warnings.timeline import append_events, event_row
 
 SORTS = ("newest", "level")
@@ -230,3 +234,52 @@ def lift(
     groups = effects.groups_of(session, [warning.id, *released])
     effects.dirty_groups(session, groups, now)
     return warning
+
+
+def escalate(
+    session: Session,
+    warning_id: int,
+    *,
+    scope: Scope,
+    actor: str,
+    now: datetime,
+    reason: str,
+    desk: Desk,
+) -> Warning:
+    """Take the next step of the warning's escalation chain now, with a reason.
+
+    The warning must be active (nobody acknowledged it). When its escalation had not started
+    (no policy snapshot), the policy of its routes is snapshotted now. The step is recorded on
+    the time line with the actor and notified like an automatic one; later steps keep their
+    times. Conflict when no (further) step applies.
+    """
+    why = _text(reason, "reason", required=True) or ""
+    warning = get_warning(session, warning_id, scope=scope, lock=True)
+    level = Level(warning.level) if warning.level else None
+    step = on_action(State(Status(warning.status), level), Action.ESCALATE)
+    directory = desk.directory(session)
+    if warning.escalation is None:
+        labels = warning_labels(_columns(warning), directory)
+        name = next((r.escalation for r in desk.routes_for(labels) if r.escalation), None)
+        warning.escalation = desk.snapshot(name)
+        warning.escalation_started_at = warning.escalation_started_at or now
+        warning.escalation_step = 0
+    started = warning.escalation_started_at or warning.activated_at or now
+    due = esc.manual_step(
+        warning.escalation, level, started, warning.escalation_step, actor=actor, reason=why
+    )
+    if due is None:
+        raise Conflict(
+            f"warning {warning.id} has no further escalation step at its level",
+            details={"warning": warning.id, "escalation_step": warning.escalation_step},
+        )
+    found = responsibility_of(warning.routing or {}, directory)
+    people = recipients(due.receiver, directory, found, warning.field)
+    warning.updated_at = now
+    record_steps(session, [Taken(warning, due, people)], now=now, actor=actor, rule=step.rule.name)
+    return warning
+
+
+def _columns(warning: Warning) -> dict[str, Any]:
+    names = ("labels", "rule", "level", "field", "region_code", "department_id")
+    return {name: getattr(warning, name) for name in names}
