@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from benchmarks.nab.corpus import NabFile
 from benchmarks.nab.evaluate import Corpus
-from benchmarks.nab.scorer import PROFILES
+from benchmarks.nab.scorer import PROFILES, Table
 
 Point = dict[str, Any]
 Tunable = Callable[[NabFile, Point], NDArray[np.float64]]
@@ -82,9 +82,12 @@ def _tune(
     return best
 
 
-def _profiles(table: Any, flat: NDArray[np.float64], fixed_flat: NDArray[np.float64]) -> Any:
+def _profiles(
+    table: Table, flat: NDArray[np.float64], fixed_flat: NDArray[np.float64]
+) -> tuple[dict[str, float], dict[str, float]]:
     """Optimised scores of `flat` and scores of the 0/1 detections `fixed_flat`, per profile."""
-    optimised, fixed = {}, {}
+    optimised: dict[str, float] = {}
+    fixed: dict[str, float] = {}
     for name, prof in PROFILES.items():
         optimised[name] = table.normalise(table.best(flat, prof)[1], prof)
         fixed[name] = table.normalise(float(table.raw_per_file(fixed_flat, 0.5, prof).sum()), prof)
