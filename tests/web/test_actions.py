@@ -204,3 +204,54 @@ def test_an_analyst_may_draft_but_not_approve(web_as, built):
     assert page.xpath('//details[@data-action="draft"]')
     assert not page.xpath('//details[@data-action="approve"]')
     assert set(page.xpath("//details/@data-action")) == {"comment", "draft"}
+
+
+def test_escalate_takes_the_next_step_after_confirmation(web_app, web_as, built):
+    client = web_as("duty_officer", "gs-em", **{"accept-language": "en"})
+    wid = built.warnings["water"]
+    page = html.fromstring(client.get(f"/warnings/{wid}").text)
+    (form,) = page.xpath('//details[@data-action="escalate"]//form')
+    assert form.xpath('.//input[@name="csrf_token"]/@value') == [client.csrf]
+    assert form.xpath('.//button[@data-confirm="escalate"]')
+    before = warning(web_app.state.sessions, wid).escalation_step
+    refused = client.post(f"/warnings/{wid}/escalate", data={"reason": "no answer"})
+    assert refused.status_code == 403, "no CSRF token"
+    blank = client.post(
+        f"/warnings/{wid}/escalate", data={"csrf_token": client.csrf, "reason": " "}
+    )
+    assert blank.status_code == 422
+    assert "reason" in blank.text
+    answer = client.post(
+        f"/warnings/{wid}/escalate",
+        data={"csrf_token": client.csrf, "reason": "the county does not answer"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/warnings/{wid}?done=escalate#timeline"
+    assert warning(web_app.state.sessions, wid).escalation_step == before + 1
+    last = events(web_app.state.sessions, wid)[-1]
+    assert (last.kind, last.rule, last.data["manual"]) == ("escalated", "escalate", True)
+    assert last.actor.startswith("duty_officer.gs-em")
+    assert "the county does not answer" in last.data["reason"]
+    shown = html.fromstring(client.get(answer.headers["location"]).text)
+    assert shown.xpath('//p[@id="done"]')
+    assert shown.xpath('//section[@id="timeline"]//li/@data-event')[0] == "escalated"
+
+
+def test_escalate_is_offered_only_with_the_permission_and_status(web_as, built):
+    responder = web_as("responder", "lz-em")
+    page = html.fromstring(responder.get(f"/warnings/{built.warnings['water']}").text)
+    assert "escalate" not in page.xpath("//details/@data-action")
+    refused = responder.post(
+        f"/warnings/{built.warnings['water']}/escalate",
+        data={"csrf_token": responder.csrf, "reason": "x"},
+    )
+    assert refused.status_code == 403
+    officer = web_as("duty_officer", "by-health")
+    page = html.fromstring(officer.get(f"/warnings/{built.warnings['cases']}").text)
+    assert "escalate" not in page.xpath("//details/@data-action"), "acknowledged already"
+    conflict = officer.post(
+        f"/warnings/{built.warnings['cases']}/escalate",
+        data={"csrf_token": officer.csrf, "reason": "x"},
+    )
+    assert conflict.status_code == 409

@@ -68,7 +68,7 @@ def test_warning_page_shows_explanation_chart_timeline_and_actions(web_as, built
     kinds = page.xpath('//section[@id="timeline"]//li/@data-event')
     assert kinds[-1] == "activated"
     assert kinds.count("level_changed") == 3
-    actions = {"ack", "assign", "comment", "silence", "lift", "draft"}
+    actions = {"ack", "assign", "comment", "escalate", "silence", "lift", "draft"}
     assert set(page.xpath("//details/@data-action")) == actions
 
 

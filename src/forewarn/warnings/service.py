@@ -280,6 +280,15 @@ def escalate(
     return warning
 
 
+def has_next_step(warning: Warning) -> bool:
+    """Whether escalating could take a step (no snapshot yet: the policy decides when asked)."""
+    if warning.escalation is None:
+        return True
+    level = Level(warning.level) if warning.level else None
+    found = esc.chain(warning.escalation, level)
+    return found is not None and warning.escalation_step < len(found["steps"])
+
+
 def _columns(warning: Warning) -> dict[str, Any]:
     names = ("labels", "rule", "level", "field", "region_code", "department_id")
     return {name: getattr(warning, name) for name in names}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from forewarn.api.deps import CurrentPrincipal, NowDep, SessionDep, require
@@ -15,6 +15,7 @@ from forewarn.auth.permissions import Permission
 from forewarn.warnings import service as warnings_service
 from forewarn.warnings import silences
 from forewarn.warnings.models import Warning
+from forewarn.warnings.routes import app_desk
 from forewarn.web.errors import WebRoute
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -86,6 +87,30 @@ def comment(
         text=text,
     )
     return back(warning_id, "comment")
+
+
+@router.post(
+    "/warnings/{warning_id:int}/escalate", dependencies=[require(Permission.WARNINGS_ESCALATE)]
+)
+def escalate(
+    warning_id: int,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    now: NowDep,
+    reason: Text,
+) -> Response:
+    """Take the next step of the warning's escalation chain now, with a reason."""
+    warnings_service.escalate(
+        session,
+        warning_id,
+        scope=principal.acting_scope,
+        actor=principal.name,
+        now=now,
+        reason=reason,
+        desk=app_desk(request),
+    )
+    return back(warning_id, "escalate")
 
 
 @router.post("/warnings/{warning_id:int}/lift", dependencies=[require(Permission.WARNINGS_LIFT)])

@@ -65,6 +65,8 @@ def allowed(principal: Principal, warning: Warning) -> dict[str, bool]:
         "ack": can(Action.ACK, Permission.WARNINGS_ACK),
         "assign": can(Action.ASSIGN, Permission.WARNINGS_ASSIGN),
         "comment": can(Action.COMMENT, Permission.WARNINGS_COMMENT),
+        "escalate": can(Action.ESCALATE, Permission.WARNINGS_ESCALATE)
+        and warnings_service.has_next_step(warning),
         "lift": can(Action.LIFT, Permission.WARNINGS_LIFT),
         "silence": principal.has(Permission.SILENCES_WRITE) and Status(warning.status) in OPEN,
     }
