@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +31,8 @@ class Runtime:
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     ticks: int = 0
+    # name -> [runs, failures, total seconds, last seconds], for /metrics
+    job_stats: dict[str, list[float]] = field(default_factory=dict)
 
     def add(self, name: str, job: Job) -> None:
         """Append a job; jobs run in the order they were added."""
@@ -39,10 +42,17 @@ class Runtime:
         """Run every job once at the clock's current time."""
         now = self.clock.now()
         for name, job in self.jobs:
+            stats = self.job_stats.setdefault(name, [0, 0, 0.0, 0.0])
+            started = time.perf_counter()
             try:
                 job(now)
             except Exception:
+                stats[1] += 1
                 log.exception("job %s failed at %s", name, now.isoformat())
+            took = time.perf_counter() - started
+            stats[0] += 1
+            stats[2] += took
+            stats[3] = took
         self.ticks += 1
 
     def _run(self) -> None:

@@ -23,6 +23,8 @@ from forewarn.config import Settings
 from forewarn.db import make_engine, make_session_factory
 from forewarn.detect.routes import router as rules_router
 from forewarn.ingest.directory import DirectoryCache
+from forewarn.metrics import IngestCounter
+from forewarn.metrics import router as metrics_router
 from forewarn.migrate import upgrade
 from forewarn.notify.routes import router as notify_router
 from forewarn.publish.routes import feeds as feeds_router
@@ -74,7 +76,8 @@ def create_app(settings: Settings, *, migrate: bool = True, **state: Any) -> Fas
     app.state.sessions = make_session_factory(engine)
     app.state.directory = DirectoryCache()
     app.state.clock = WallClock()
-    app.state.ingest_listeners = []
+    app.state.ingest_counter = IngestCounter()
+    app.state.ingest_listeners = [app.state.ingest_counter]
     app.state.rate_limits = RateLimits.from_settings(
         settings.login_attempts_per_min, settings.ingest_requests_per_s
     )
@@ -100,5 +103,6 @@ def create_app(settings: Settings, *, migrate: bool = True, **state: Any) -> Fas
     ):
         app.include_router(router, prefix=API)
     app.include_router(feeds_router)
+    app.include_router(metrics_router)
     mount_web(app)
     return app

@@ -30,6 +30,7 @@ class Permission(StrEnum):
     USERS_READ = "users:read"
     USERS_WRITE = "users:write"
     AUDIT_READ = "audit:read"
+    METRICS_READ = "metrics:read"
     DEVICES_READ = "devices:read"
     DEVICES_WRITE = "devices:write"
     SHARES_READ = "shares:read"
