@@ -1,23 +1,28 @@
-"""Set-based writes on the session's own connection, without per-row ORM/Core overhead.
+"""Set-based writes and reads on the session's own connection, without per-row ORM/Core overhead.
 
 The warnings hot path writes thousands of rows per batch (time-line events, changed columns,
 group members, outbox rows). SQLAlchemy's per-row bind processing costs more than the database
-itself, so these writes go to the DB-API cursor of the session's connection (same transaction)
-with values adapted exactly as the column types would: aware datetimes stored as SQLAlchemy
-stores them (naive UTC text on SQLite), JSON as its text, booleans as the backend wants them.
-Only the warnings tables and the outbox are written this way.
+itself, so these statements go to the DB-API cursor of the session's connection (same
+transaction) with values adapted exactly as the column types would: aware datetimes stored as
+SQLAlchemy stores them (naive UTC text on SQLite), JSON as its text, booleans as the backend
+wants them. On SQLite a write is one ``executemany``; on PostgreSQL it is one statement whatever
+the number of rows (``INSERT ... SELECT FROM unnest(arrays)``, ``UPDATE ... FROM unnest``), and
+new ids are drawn from the table's sequence first, so they come back in order. A set of keys is
+passed as one parameter (``= ANY(array)`` on PostgreSQL, ``IN (SELECT value FROM json_each(?))``
+on SQLite), so no statement is built or repeated per slice of keys. Only the warnings tables and
+the outbox are written this way.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Table
+import orjson
+from sqlalchemy import JSON, Boolean, Float, Integer, Table
 from sqlalchemy.orm import Session
 
 from forewarn.db import UTCDateTime
@@ -33,7 +38,9 @@ def _sqlite_time(value: datetime) -> str:
 
 
 def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    # orjson: several times faster than json.dumps on the hot path; same JSON (compact, UTF-8),
+    # and NaN becomes null, which PostgreSQL's json type would refuse as NaN anyway.
+    return None if value is None else orjson.dumps(value).decode()
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -42,66 +49,93 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
+def _pg_array(kind: Any) -> str:
+    """The PostgreSQL array type a column's values travel in (JSON as text, cast back)."""
+    if isinstance(kind, UTCDateTime):
+        return "timestamptz[]"
+    if isinstance(kind, JSON):
+        return "text[]"
+    if isinstance(kind, Boolean):
+        return "bool[]"
+    if isinstance(kind, Float):
+        return "float8[]"
+    if isinstance(kind, Integer):
+        return "int8[]"
+    return "text[]"
+
+
 @lru_cache(maxsize=512)
 def _plan(
     table: Table, names: tuple[str, ...], dialect: str
 ) -> tuple[list[str], list[Adapt | None]]:
-    """Placeholders and value adapters for `names` of `table` on `dialect`."""
+    """Placeholders (SQLite) or array types (PostgreSQL) and value adapters for `names`."""
     holders, adapters = [], []
     for name in names:
         kind = table.c[name].type
-        mark = "?" if dialect == "sqlite" else "%s"
         adapt: Adapt | None = None
         if isinstance(kind, UTCDateTime):
             adapt = _sqlite_time if dialect == "sqlite" else _aware
         elif isinstance(kind, JSON):
             adapt = _json
-            mark = mark if dialect == "sqlite" else "%s::json"
         elif isinstance(kind, Boolean) and dialect == "sqlite":
             adapt = int
-        holders.append(mark)
+        elif isinstance(kind, Float) and dialect != "sqlite":
+            adapt = float  # one array type even when a value is an int
+        holders.append("?" if dialect == "sqlite" else _pg_array(kind))
         adapters.append(adapt)
     return holders, adapters
+
+
+def _column(values: list[Any], adapt: Adapt | None) -> list[Any]:
+    if adapt is None:
+        return values
+    if adapt is _json:
+        # JSON values are often the very same object on many rows (one payload per recipient,
+        # one routing per region and field, one escalation snapshot): encode each object once.
+        seen: dict[int, Any] = {}
+        out = []
+        for v in values:
+            if v is None:
+                out.append(None)
+                continue
+            key = id(v)
+            text = seen.get(key)
+            if text is None:
+                text = seen[key] = _json(v)
+            out.append(text)
+        return out
+    return [None if v is None else adapt(v) for v in values]
+
+
+def _columns(
+    rows: Sequence[dict[str, Any]], names: Sequence[str], adapters: Sequence[Adapt | None]
+) -> list[list[Any]]:
+    """The rows' values column by column, adapted."""
+    return [
+        _column([row[name] for row in rows], adapt)
+        for name, adapt in zip(names, adapters, strict=True)
+    ]
 
 
 def _values(
     rows: Sequence[dict[str, Any]], names: Sequence[str], adapters: Sequence[Adapt | None]
 ) -> list[Any]:
-    get = itemgetter(*names)
-    fix = [(i, a) for i, a in enumerate(adapters) if a is not None]
-    if len(names) == 1:
-        adapt = fix[0][1] if fix else None
-        return [(_one(adapt, get(row)),) for row in rows]
-    if not fix:
-        return [get(row) for row in rows]
-    out = []
-    # JSON values are often the very same object on many rows (one payload per recipient,
-    # one routing per region and field, one escalation snapshot): encode each object once.
-    seen: dict[int, Any] = {}
-    for row in rows:
-        values = list(get(row))
-        for i, adapt in fix:
-            value = values[i]
-            if value is None:
-                continue
-            if adapt is _json:
-                key = id(value)
-                if key not in seen:
-                    seen[key] = _json(value)
-                values[i] = seen[key]
-            else:
-                values[i] = adapt(value)
-        out.append(values)
-    return out
-
-
-def _one(adapt: Adapt | None, value: Any) -> Any:
-    return adapt(value) if adapt is not None and value is not None else value
+    if not any(adapters):
+        get = itemgetter(*names)
+        return [(get(row),) for row in rows] if len(names) == 1 else [get(row) for row in rows]
+    return list(zip(*_columns(rows, names, adapters), strict=True))
 
 
 def _cursor(session: Session) -> tuple[Any, str]:
     connection = session.connection()
     return connection.connection.driver_connection.cursor(), connection.dialect.name  # type: ignore[union-attr]
+
+
+def _select_unnest(table: Table, names: Sequence[str], types: Sequence[str]) -> str:
+    """``SELECT u.a, u.b::json ... FROM unnest(%s::t[], ...) AS u(a, b, ...)``."""
+    cols = [f"u.{n}::json" if isinstance(table.c[n].type, JSON) else f"u.{n}" for n in names]
+    arrays = ", ".join(f"%s::{t}" for t in types)
+    return f"SELECT {', '.join(cols)} FROM unnest({arrays}) AS u({', '.join(names)})"
 
 
 def insert_rows(
@@ -110,17 +144,25 @@ def insert_rows(
     rows: Sequence[dict[str, Any]],
     *,
     ignore_conflicts: bool = False,
-) -> None:
-    """INSERT rows (all with the same keys); with `ignore_conflicts`, clashing rows are skipped."""
+) -> int:
+    """INSERT rows (all with the same keys); with `ignore_conflicts`, clashing rows are
+    skipped. How many rows were inserted."""
     if not rows:
-        return
+        return 0
     cursor, dialect = _cursor(session)
     names = tuple(rows[0])
     holders, adapters = _plan(table, names, dialect)
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(holders)})"
-    if ignore_conflicts:
-        sql += " ON CONFLICT DO NOTHING"
-    cursor.executemany(sql, _values(rows, names, adapters))
+    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    if dialect == "sqlite":
+        sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(holders)})"
+        cursor.executemany(sql + tail, _values(rows, names, adapters))
+        return int(cursor.rowcount)
+    select = _select_unnest(table, names, holders)
+    cursor.execute(
+        f"INSERT INTO {table.name} ({', '.join(names)}) {select}{tail}",
+        _columns(rows, names, adapters),
+    )
+    return int(cursor.rowcount)
 
 
 def insert_returning_ids(
@@ -130,43 +172,57 @@ def insert_returning_ids(
     if not rows:
         return []
     cursor, dialect = _cursor(session)
-    names = tuple(rows[0])
-    holders, adapters = _plan(table, names, dialect)
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(holders)})"
-    values = _values(rows, names, adapters)
     if dialect == "sqlite":
+        names = tuple(rows[0])
+        holders, adapters = _plan(table, names, dialect)
+        sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(holders)})"
         # One executemany under the write lock: rowids are consecutive up to the last one.
-        cursor.executemany(sql, values)
+        cursor.executemany(sql, _values(rows, names, adapters))
         last = cursor.execute("SELECT last_insert_rowid()").fetchone()[0]
-        return list(range(last - len(values) + 1, last + 1))
-    cursor.executemany(sql + " RETURNING id", values, returning=True)
-    ids = []
-    while True:
-        ids.append(cursor.fetchone()[0])
-        if not cursor.nextset():
-            break
+        return list(range(last - len(rows) + 1, last + 1))
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+        [table.name, len(rows)],
+    )
+    ids = [int(r[0]) for r in cursor.fetchall()]
+    insert_rows(session, table, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
     return ids
 
 
 def update_rows(
     session: Session, table: Table, rows: Sequence[dict[str, Any]], keys: tuple[str, ...] = ("id",)
 ) -> None:
-    """UPDATE rows by their key columns, each with only the columns it carries."""
+    """UPDATE rows by their key columns, each with only the columns it carries (a key given
+    twice: the last row wins, as with one statement per row)."""
     if not rows:
         return
     cursor, dialect = _cursor(session)
-    by_names: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    by_names: dict[tuple[str, ...], dict[Any, dict[str, Any]]] = {}
     for row in rows:
-        by_names.setdefault(tuple(sorted(k for k in row if k not in keys)), []).append(row)
-    for names, part in by_names.items():
+        names = tuple(sorted(k for k in row if k not in keys))
+        by_names.setdefault(names, {})[tuple(row[k] for k in keys)] = row
+    for names, found in by_names.items():
         if not names:
             continue
+        part = list(found.values())
         holders, adapters = _plan(table, names + keys, dialect)
-        sets = ", ".join(f"{n} = {h}" for n, h in zip(names, holders, strict=False))
-        where = " AND ".join(f"{k} = {h}" for k, h in zip(keys, holders[len(names) :], strict=True))
-        cursor.executemany(
-            f"UPDATE {table.name} SET {sets} WHERE {where}", _values(part, names + keys, adapters)
+        if dialect == "sqlite":
+            sets = ", ".join(f"{n} = ?" for n in names)
+            where = " AND ".join(f"{k} = ?" for k in keys)
+            sql = f"UPDATE {table.name} SET {sets} WHERE {where}"
+            cursor.executemany(sql, _values(part, names + keys, adapters))
+            continue
+        sets = ", ".join(
+            f"{n} = u.{n}::json" if isinstance(table.c[n].type, JSON) else f"{n} = u.{n}"
+            for n in names
         )
+        arrays = ", ".join(f"%s::{t}" for t in holders)
+        where = " AND ".join(f"t.{k} = u.{k}" for k in keys)
+        sql = (
+            f"UPDATE {table.name} AS t SET {sets} FROM unnest({arrays}) "
+            f"AS u({', '.join(names + keys)}) WHERE {where}"
+        )
+        cursor.execute(sql, _columns(part, names + keys, adapters))
 
 
 def _reader(kind: Any, dialect: str) -> Adapt | None:
@@ -188,6 +244,43 @@ def _read_aware(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def among(column: str, values: Sequence[Any], dialect: str) -> tuple[str, Any]:
+    """SQL testing that `column` is one of `values`, and its one parameter."""
+    if dialect == "sqlite":
+        return f"{column} IN (SELECT value FROM json_each(?))", orjson.dumps(list(values)).decode()
+    return f"{column} = ANY(%s)", list(values)
+
+
+def query(
+    session: Session,
+    sql: str,
+    params: Sequence[Any] = (),
+    *,
+    types: Sequence[Any] = (),
+) -> list[tuple[Any, ...]]:
+    """Rows of a raw SELECT written with ``?`` placeholders. `types`: the column types of the
+    selected columns (datetimes come back aware UTC, booleans as bools); datetimes among
+    `params` are adapted for the backend."""
+    cursor, dialect = _cursor(session)
+    if dialect == "sqlite":
+        args = [_sqlite_time(p) if isinstance(p, datetime) else p for p in params]
+    else:
+        sql, args = sql.replace("?", "%s"), list(params)
+    cursor.execute(sql, args)
+    rows = cursor.fetchall()
+    readers = [(i, r) for i, k in enumerate(types) if (r := _reader(k, dialect)) is not None]
+    if not readers:
+        return rows  # type: ignore[no-any-return]
+    out = []
+    for row in rows:
+        row = list(row)
+        for i, read in readers:
+            if row[i] is not None:
+                row[i] = read(row[i])
+        out.append(tuple(row))
+    return out
+
+
 def fetch(
     session: Session,
     table: Table,
@@ -199,36 +292,52 @@ def fetch(
     params: Sequence[Any] = (),
     lock: bool = False,
 ) -> list[dict[str, Any]]:
-    """Rows of `table` whose `key` is among `values` (in slices), as dicts of `names`.
+    """Rows of `table` whose `key` is among `values`, as dicts of `names`.
 
-    Datetimes come back aware UTC and booleans as bools; JSON columns come back as the driver
-    gives them (text on SQLite: see ``decide.parse_json``). `where` is extra SQL with ``?``
+    Datetimes come back aware UTC and booleans as bools; JSON columns come back as their text
+    (parse them with ``decide.parse_json``, memoised). `where` is extra SQL with ``?``
     placeholders for `params` (datetimes among them are adapted for the backend).
     """
     if not values:
         return []
-    cursor, dialect = _cursor(session)
-    readers = [(i, r) for i, n in enumerate(names) if (r := _reader(table.c[n].type, dialect))]
-    extra = [
-        _sqlite_time(p) if dialect == "sqlite" and isinstance(p, datetime) else p for p in params
+    dialect = session.get_bind().dialect.name
+    cols = [
+        f"{n}::text" if dialect != "sqlite" and isinstance(table.c[n].type, JSON) else n
+        for n in names
     ]
-    cond = where.replace("?", "%s") if dialect != "sqlite" else where
-    out: list[dict[str, Any]] = []
-    for start in range(0, len(values), 900):
-        part = list(values[start : start + 900])
-        if dialect == "sqlite":
-            test, args = f"{key} IN ({', '.join('?' * len(part))})", [*part, *extra]
-        else:
-            test, args = f"{key} = ANY(%s)", [part, *extra]
-        sql = f"SELECT {', '.join(names)} FROM {table.name} WHERE {test}"
-        sql += f" AND ({cond})" if cond else ""
-        sql += f" ORDER BY {key}" + (" FOR UPDATE" if lock and dialect != "sqlite" else "")
-        cursor.execute(sql, args)
-        for row in cursor.fetchall():
-            if readers:
-                row = list(row)
-                for i, read in readers:
-                    if row[i] is not None:
-                        row[i] = read(row[i])
-            out.append(dict(zip(names, row, strict=True)))
-    return out
+    test, arg = among(key, values, dialect)
+    sql = f"SELECT {', '.join(cols)} FROM {table.name} WHERE {test}"
+    sql += f" AND ({where})" if where else ""
+    sql += f" ORDER BY {key}" + (" FOR UPDATE" if lock and dialect != "sqlite" else "")
+    rows = query(session, sql, [arg, *params], types=[table.c[n].type for n in names])
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def delete_rows(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], keys: tuple[str, ...]
+) -> None:
+    """DELETE the rows whose key columns equal those of `rows`."""
+    if not rows:
+        return
+    cursor, dialect = _cursor(session)
+    holders, adapters = _plan(table, keys, dialect)
+    if dialect == "sqlite":
+        where = " AND ".join(f"{k} = ?" for k in keys)
+        cursor.executemany(f"DELETE FROM {table.name} WHERE {where}", _values(rows, keys, adapters))
+        return
+    arrays = ", ".join(f"%s::{t}" for t in holders)
+    where = " AND ".join(f"t.{k} = u.{k}" for k in keys)
+    cursor.execute(
+        f"DELETE FROM {table.name} AS t USING unnest({arrays}) AS u({', '.join(keys)}) "
+        f"WHERE {where}",
+        _columns(rows, keys, adapters),
+    )
+
+
+def execute(session: Session, sql: str, params: Sequence[Any] = ()) -> int:
+    """Run a raw statement written with ``?`` placeholders; the rows it changed."""
+    cursor, dialect = _cursor(session)
+    if dialect != "sqlite":
+        sql = sql.replace("?", "%s")
+    cursor.execute(sql, list(params))
+    return int(cursor.rowcount)

@@ -1,5 +1,6 @@
 """Store-side effects shared by signals, people's acts and the clock: group membership, group
-timers, the inhibition index. Set-based (a few statements per batch, not per warning)."""
+timers, the inhibition index. Set-based: a few statements per batch, each taking its set of
+keys as one parameter (``bulk.among``), whatever the number of warnings."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, select
+from sqlalchemy import Table, bindparam
 from sqlalchemy.orm import Session
 
 from forewarn.warnings import bulk
@@ -18,6 +19,9 @@ from forewarn.warnings.models import GroupMember, InhibitKey, WarningGroup, tabl
 from forewarn.warnings.routing import group_key, group_labels
 
 CHUNK = 900
+_G = table_of(WarningGroup)
+_M = table_of(GroupMember)
+_K = table_of(InhibitKey)
 
 
 def among(column: Any, values: Sequence[Any]) -> Any:
@@ -31,9 +35,14 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield values[start : start + size]
 
 
-def insert_ignore(session: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows, skipping those that clash with a unique key (both backends)."""
-    bulk.insert_rows(session, model.__table__, rows, ignore_conflicts=True)
+def dialect_of(session: Session) -> str:
+    """The backend's dialect name (``sqlite`` or ``postgresql``)."""
+    return session.get_bind().dialect.name
+
+
+def insert_ignore(session: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> int:
+    """Insert rows, skipping those that clash with a unique key (both backends); how many new."""
+    return bulk.insert_rows(session, model.__table__, rows, ignore_conflicts=True)
 
 
 def update_by_id(
@@ -55,14 +64,13 @@ class Routed:
 def memberships(session: Session, warning_ids: Sequence[int]) -> dict[int, set[int]]:
     """The groups each warning belongs to."""
     out: dict[int, set[int]] = {w: set() for w in warning_ids}
-    for part in chunks(list(warning_ids)):
-        rows = session.execute(
-            select(GroupMember.warning_id, GroupMember.group_id).where(
-                among(GroupMember.warning_id, part)
-            )
-        )
-        for wid, gid in rows:
-            out[wid].add(gid)
+    if not warning_ids:
+        return out
+    test, arg = bulk.among("warning_id", warning_ids, dialect_of(session))
+    for wid, gid in bulk.query(
+        session, f"SELECT warning_id, group_id FROM {_M.name} WHERE {test}", [arg]
+    ):
+        out[wid].add(gid)
     return out
 
 
@@ -79,16 +87,23 @@ def join_groups(session: Session, routed: Sequence[Routed], desk: Desk, now: dat
     """
     wanted: dict[tuple[str, str], dict[str, Any]] = {}
     pairs: list[tuple[int, tuple[str, str]]] = []
+    keys: dict[tuple[Any, ...], str] = {}  # group keys repeat: hash each identity once
     for item in routed:
         for route in desk.routes_for(item.labels):
             depts = item.departments if _dynamic(desk, route.receiver) else ()
-            ident = (route.id, group_key(route, item.labels, depts))
+            values = tuple(item.labels.get(n, "") for n in route.group_by)
+            memo = (route.id, values, depts) if "..." not in route.group_by else None
+            key = keys.get(memo) if memo is not None else None
+            if key is None:
+                key = group_key(route, item.labels, depts)
+                if memo is not None:
+                    keys[memo] = key
+            ident = (route.id, key)
             pairs.append((item.warning_id, ident))
-            wanted.setdefault(
-                ident,
-                {
+            if ident not in wanted:
+                wanted[ident] = {
                     "route": route.id,
-                    "key": ident[1],
+                    "key": key,
                     "labels": group_labels(route, item.labels),
                     "receiver": route.receiver,
                     "departments": list(depts),
@@ -97,8 +112,7 @@ def join_groups(session: Session, routed: Sequence[Routed], desk: Desk, now: dat
                     "repeat_interval_s": route.repeat_interval_s,
                     "created_at": now,
                     "flush_seq": 0,
-                },
-            )
+                }
     ids = _group_ids(session, wanted)
     members = [{"group_id": ids[ident], "warning_id": wid} for wid, ident in pairs]
     insert_ignore(session, GroupMember, members)
@@ -106,115 +120,115 @@ def join_groups(session: Session, routed: Sequence[Routed], desk: Desk, now: dat
     return set().union(*current.values()) if current else set()
 
 
+def _find_groups(
+    session: Session, wanted: Mapping[tuple[str, str], dict[str, Any]]
+) -> dict[tuple[str, str], int]:
+    keys = sorted({k for _r, k in wanted})
+    test, arg = bulk.among("key", keys, dialect_of(session))
+    rows = bulk.query(session, f"SELECT route, key, id FROM {_G.name} WHERE {test}", [arg])
+    return {(r, k): i for r, k, i in rows if (r, k) in wanted}
+
+
 def _group_ids(
     session: Session, wanted: Mapping[tuple[str, str], dict[str, Any]]
 ) -> dict[tuple[str, str], int]:
-    ids: dict[tuple[str, str], int] = {}
-    keys = sorted({k for _r, k in wanted})
-    for part in chunks(keys):
-        rows = session.execute(
-            select(WarningGroup.route, WarningGroup.key, WarningGroup.id).where(
-                among(WarningGroup.key, part)
-            )
-        )
-        ids.update({(r, k): i for r, k, i in rows if (r, k) in wanted})
+    if not wanted:
+        return {}
+    ids = _find_groups(session, wanted)
     missing = [row for ident, row in wanted.items() if ident not in ids]
     if missing:
         insert_ignore(session, WarningGroup, missing)
-        for part in chunks(sorted({r["key"] for r in missing})):
-            rows = session.execute(
-                select(WarningGroup.route, WarningGroup.key, WarningGroup.id).where(
-                    among(WarningGroup.key, part)
-                )
-            )
-            ids.update({(r, k): i for r, k, i in rows if (r, k) in wanted})
+        ids.update(_find_groups(session, {(r["route"], r["key"]): r for r in missing}))
     return ids
+
+
+TIMING = ("id", "created_at", "last_flush_at", "next_flush_at", "group_wait_s", "group_interval_s")
 
 
 def dirty_groups(session: Session, group_ids: Iterable[int], now: datetime) -> list[int]:
     """Plan a flush of each group (after its group wait or interval); the ids due at `now`."""
+    ids = sorted(set(group_ids))
+    if not ids:
+        return []
+    test, arg = bulk.among("id", ids, dialect_of(session))
+    rows = bulk.query(
+        session,
+        f"SELECT {', '.join(TIMING)} FROM {_G.name} WHERE {test}",
+        [arg],
+        types=[_G.c[n].type for n in TIMING],
+    )
     due: list[int] = []
     updates: list[dict[str, Any]] = []
-    for part in chunks(sorted(set(group_ids))):
-        rows = session.execute(
-            select(
-                WarningGroup.id,
-                WarningGroup.created_at,
-                WarningGroup.last_flush_at,
-                WarningGroup.next_flush_at,
-                WarningGroup.group_wait_s,
-                WarningGroup.group_interval_s,
-            ).where(among(WarningGroup.id, part))
+    for gid, created, last, current, wait_s, interval_s in rows:
+        at = next_flush_at(
+            created_at=created,
+            last_flush_at=last,
+            current=current,
+            now=now,
+            group_wait_s=wait_s,
+            group_interval_s=interval_s,
         )
-        for gid, created, last, current, wait_s, interval_s in rows:
-            at = next_flush_at(
-                created_at=created,
-                last_flush_at=last,
-                current=current,
-                now=now,
-                group_wait_s=wait_s,
-                group_interval_s=interval_s,
-            )
-            if at != current:
-                updates.append({"id": gid, "next_flush_at": at})
-            if at <= now:
-                due.append(gid)
-    update_by_id(session, table_of(WarningGroup), updates)
-    return due
+        if at != current:
+            updates.append({"id": gid, "next_flush_at": at})
+        if at <= now:
+            due.append(gid)
+    update_by_id(session, _G, updates)
+    return sorted(due)
 
 
 def sync_inhibit_keys(
     session: Session, keys: Mapping[int, tuple[Sequence[str], Sequence[str]]]
 ) -> set[str]:
-    """Replace the (source, target) inhibition keys of each warning; source keys it dropped."""
-    dropped: set[str] = set()
-    ids = list(keys)
-    for part in chunks(ids):
-        old = session.execute(
-            select(InhibitKey.warning_id, InhibitKey.key).where(
-                among(InhibitKey.warning_id, part), InhibitKey.role == "source"
-            )
-        )
-        for wid, key in old:
-            if key not in keys[wid][0]:
-                dropped.add(key)
-        session.execute(delete(InhibitKey).where(among(InhibitKey.warning_id, part)))
-    rows = [
-        {"key": k, "role": role, "warning_id": wid}
+    """Replace the (source, target) inhibition keys of each warning; source keys it dropped.
+
+    Only the difference is written: keys a warning no longer holds are deleted, new ones
+    inserted.
+    """
+    if not keys:
+        return set()
+    test, arg = bulk.among("warning_id", list(keys), dialect_of(session))
+    old = bulk.query(session, f"SELECT warning_id, key, role FROM {_K.name} WHERE {test}", [arg])
+    held = {(wid, key, role) for wid, key, role in old}
+    wanted = {
+        (wid, k, role)
         for wid, (sources, targets) in keys.items()
         for role, values in (("source", sources), ("target", targets))
-        for k in set(values)
-    ]
-    insert_ignore(session, InhibitKey, rows)
+        for k in values
+    }
+    gone = held - wanted
+    dropped = {k for _w, k, role in gone if role == "source"}
+    bulk.delete_rows(
+        session,
+        _K,
+        [{"key": k, "role": r, "warning_id": w} for w, k, r in sorted(gone)],
+        ("key", "role", "warning_id"),
+    )
+    added = [{"key": k, "role": r, "warning_id": w} for w, k, r in sorted(wanted - held)]
+    insert_ignore(session, InhibitKey, added)
     return dropped
 
 
 def sources_for(session: Session, keys: Iterable[str]) -> dict[str, list[int]]:
     """Firing source warnings under each key."""
+    wanted = sorted(set(keys))
     out: dict[str, list[int]] = {}
-    for part in chunks(sorted(set(keys))):
-        rows = session.execute(
-            select(InhibitKey.key, InhibitKey.warning_id).where(
-                among(InhibitKey.key, part), InhibitKey.role == "source"
-            )
-        )
-        for key, wid in rows:
-            out.setdefault(key, []).append(wid)
+    if not wanted:
+        return out
+    test, arg = bulk.among("key", wanted, dialect_of(session))
+    sql = f"SELECT key, warning_id FROM {_K.name} WHERE {test} AND role = 'source'"
+    for key, wid in bulk.query(session, sql, [arg]):
+        out.setdefault(key, []).append(wid)
     return out
 
 
 def targets_of(session: Session, keys: Iterable[str]) -> list[int]:
     """Warnings that could be inhibited under any of `keys`."""
-    out: set[int] = set()
-    for part in chunks(sorted(set(keys))):
-        out.update(
-            session.scalars(
-                select(InhibitKey.warning_id).where(
-                    among(InhibitKey.key, part), InhibitKey.role == "target"
-                )
-            )
-        )
-    return sorted(out)
+    wanted = sorted(set(keys))
+    if not wanted:
+        return []
+    test, arg = bulk.among("key", wanted, dialect_of(session))
+    sql = f"SELECT DISTINCT warning_id FROM {_K.name} WHERE {test} AND role = 'target'"
+    return sorted(wid for (wid,) in bulk.query(session, sql, [arg]))
 
 
 def groups_of(session: Session, warning_ids: Sequence[int]) -> set[int]:

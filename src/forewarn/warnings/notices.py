@@ -12,18 +12,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forewarn.notify.models import Notification
 from forewarn.notify.outbox import OutboxItem
-from forewarn.warnings import bulk, effects
+from forewarn.warnings import bulk
 from forewarn.warnings.content import LABEL, LEVEL, level_text
-from forewarn.warnings.effects import among
 from forewarn.warnings.models import table_of
 from forewarn.warnings.routing import Recipient
 
-FIRING_CHANGES = frozenset({"activated", "reactivated", "level_raised", "level_lowered"})
 FIRING_CHANGES = frozenset({"activated", "reactivated", "level_raised", "level_lowered"})
 MARKS = {
     "activated": "",
@@ -145,19 +142,9 @@ def outbox_items(
 def enqueue_all(session: Session, items: Sequence[OutboxItem], *, now: datetime) -> int:
     """Record items in the outbox (the same rows ``forewarn.notify.outbox.enqueue`` writes, in
     one statement); an item whose key is already there is skipped. How many were new."""
-    existing: set[str] = set()
-    keys = sorted({i.idempotency_key for i in items})
-    for part in effects.chunks(keys):
-        existing.update(
-            session.scalars(
-                select(Notification.idempotency_key).where(
-                    among(Notification.idempotency_key, part)
-                )
-            )
-        )
     rows: dict[str, dict[str, Any]] = {}
     for i in items:
-        if i.idempotency_key in existing or i.idempotency_key in rows:
+        if i.idempotency_key in rows:
             continue
         rows[i.idempotency_key] = {
             "idempotency_key": i.idempotency_key,
@@ -174,5 +161,5 @@ def enqueue_all(session: Session, items: Sequence[OutboxItem], *, now: datetime)
             "attempts": 0,
             "next_attempt_at": now,
         }
-    bulk.insert_rows(session, table_of(Notification), list(rows.values()), ignore_conflicts=True)
-    return len(rows)
+    table = table_of(Notification)
+    return bulk.insert_rows(session, table, list(rows.values()), ignore_conflicts=True)
