@@ -6,7 +6,8 @@ itself, so these statements go to the DB-API cursor of the session's connection 
 transaction) with values adapted exactly as the column types would: aware datetimes stored as
 SQLAlchemy stores them (naive UTC text on SQLite), JSON as its text, booleans as the backend
 wants them. On SQLite a write is one ``executemany``; on PostgreSQL it is one statement whatever
-the number of rows (``INSERT ... SELECT FROM unnest(arrays)``, ``UPDATE ... FROM unnest``), and
+the number of rows (``INSERT ... SELECT FROM unnest(arrays)``, ``UPDATE ... FROM unnest``, the
+arrays sent in binary, which spares the server parsing long texts), and
 new ids are drawn from the table's sequence first, so they come back in order. A set of keys is
 passed as one parameter (``= ANY(array)`` on PostgreSQL, ``IN (SELECT value FROM json_each(?))``
 on SQLite), so no statement is built or repeated per slice of keys. Only the warnings tables and
@@ -134,7 +135,7 @@ def _cursor(session: Session) -> tuple[Any, str]:
 def _select_unnest(table: Table, names: Sequence[str], types: Sequence[str]) -> str:
     """``SELECT u.a, u.b::json ... FROM unnest(%s::t[], ...) AS u(a, b, ...)``."""
     cols = [f"u.{n}::json" if isinstance(table.c[n].type, JSON) else f"u.{n}" for n in names]
-    arrays = ", ".join(f"%s::{t}" for t in types)
+    arrays = ", ".join(f"%b::{t}" for t in types)
     return f"SELECT {', '.join(cols)} FROM unnest({arrays}) AS u({', '.join(names)})"
 
 
@@ -216,7 +217,7 @@ def update_rows(
             f"{n} = u.{n}::json" if isinstance(table.c[n].type, JSON) else f"{n} = u.{n}"
             for n in names
         )
-        arrays = ", ".join(f"%s::{t}" for t in holders)
+        arrays = ", ".join(f"%b::{t}" for t in holders)
         where = " AND ".join(f"t.{k} = u.{k}" for k in keys)
         sql = (
             f"UPDATE {table.name} AS t SET {sets} FROM unnest({arrays}) "
@@ -325,7 +326,7 @@ def delete_rows(
         where = " AND ".join(f"{k} = ?" for k in keys)
         cursor.executemany(f"DELETE FROM {table.name} WHERE {where}", _values(rows, keys, adapters))
         return
-    arrays = ", ".join(f"%s::{t}" for t in holders)
+    arrays = ", ".join(f"%b::{t}" for t in holders)
     where = " AND ".join(f"t.{k} = u.{k}" for k in keys)
     cursor.execute(
         f"DELETE FROM {table.name} AS t USING unnest({arrays}) AS u({', '.join(keys)}) "

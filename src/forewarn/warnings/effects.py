@@ -123,10 +123,19 @@ def join_groups(session: Session, routed: Sequence[Routed], desk: Desk, now: dat
 def _find_groups(
     session: Session, wanted: Mapping[tuple[str, str], dict[str, Any]]
 ) -> dict[tuple[str, str], int]:
-    keys = sorted({k for _r, k in wanted})
-    test, arg = bulk.among("key", keys, dialect_of(session))
-    rows = bulk.query(session, f"SELECT route, key, id FROM {_G.name} WHERE {test}", [arg])
-    return {(r, k): i for r, k, i in rows if (r, k) in wanted}
+    pairs = sorted(wanted)
+    if dialect_of(session) == "sqlite":
+        test, arg = bulk.among("key", sorted({k for _r, k in pairs}), "sqlite")
+        rows = bulk.query(session, f"SELECT route, key, id FROM {_G.name} WHERE {test}", [arg])
+        return {(r, k): i for r, k, i in rows if (r, k) in wanted}
+    # Through the (route, key) index: `key = ANY(array)` alone would scan every group.
+    sql = (
+        f"SELECT g.route, g.key, g.id FROM {_G.name} AS g "
+        "JOIN unnest(%b::text[], %b::text[]) AS u(route, key) "
+        "ON g.route = u.route AND g.key = u.key"
+    )
+    rows = bulk.query(session, sql, [[r for r, _k in pairs], [k for _r, k in pairs]])
+    return {(r, k): i for r, k, i in rows}
 
 
 def _group_ids(

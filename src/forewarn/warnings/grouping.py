@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from forewarn.warnings.lifecycle import Status
 
@@ -43,9 +44,8 @@ def next_flush_at(
     return min(due, current) if current is not None else due
 
 
-@dataclass(frozen=True)
-class Member:
-    """A warning as a group flush sees it."""
+class Member(NamedTuple):
+    """A warning as a group flush sees it (a tuple: thousands are built per round)."""
 
     warning_id: int
     status: Status
