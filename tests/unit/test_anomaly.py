@@ -39,9 +39,10 @@ def test_state_is_modest_and_fresh():
 
 
 def test_params_defaults_round_trip_and_reject_bad_values():
-    assert Params().as_array().shape == (10,)
+    assert Params().as_array().shape == (11,)
+    assert Params(new_level=0).as_array()[10] == 0.0
     assert Params(refractory=0).as_array()[6] == 0.0
-    assert Params(familiar=3, familiar_decay=0.5).as_array()[8:].tolist() == [3.0, 0.5]
+    assert Params(familiar=3, familiar_decay=0.5).as_array()[8:10].tolist() == [3.0, 0.5]
     with pytest.raises(ValidationError):
         Params(smooth_alpha=0.0)
     with pytest.raises(ValidationError):
@@ -75,11 +76,12 @@ def test_a_sustained_shift_inside_the_range_is_caught_by_the_smooth_view():
     x = _noise(4000, sd=1.0)
     x[1500] = 40.0  # a lone old spike widens the range of the readings
     x[3000:] += 5.0  # later the level moves up for good, still below that spike
-    scores, _ = _run(x)
+    no_new_level = Params(new_level=0)  # that level is also new: look at `smooth` alone
+    scores, _ = _run(x, no_new_level)
     assert scores[3000:3100].max() >= ALARM_THRESHOLD
     states = anomaly.init_state(1)
     out = np.zeros(1)
-    p = Params().as_array()
+    p = no_new_level.as_array()
     for i in range(3100):
         anomaly.step(
             states, np.zeros(1, dtype=np.int64), _times(x.size)[i : i + 1], x[i : i + 1], p, out
@@ -164,6 +166,44 @@ def test_without_a_daily_cycle_the_season_view_stays_silent():
     assert info["excess"]["season"] < 0.1 * 1.0
 
 
+def _shift_then_dip() -> np.ndarray:
+    """Noise around 10, a shift to 30 that stays, then a dip to 20 (inside the range seen)."""
+    x = _noise(5000, sd=0.5)
+    x[1500:] += 20.0
+    x[4000:4010] = 20.0 + 0.1 * _noise(10, seed=2, level=0.0)
+    return x
+
+
+def test_a_reading_at_a_never_visited_level_inside_the_range_alarms():
+    x = _shift_then_dip()
+    scores, state = _run(x[:4001])
+    assert scores[4000] >= ALARM_THRESHOLD
+    info = explain(state[0])
+    assert info["driver"] == "new_level"
+    assert info["excess"]["level"] == 0.0  # inside the extremes: range novelty sees nothing
+    assert info["excess"]["new_level"] == pytest.approx(Params().excess_scale)
+    off, _ = _run(x[:4001], Params(new_level=0))
+    assert off[4000] < ALARM_THRESHOLD
+
+
+def test_a_level_is_new_only_once():
+    x = _shift_then_dip()
+    x[4500:4510] = x[4000:4010]  # the same dip again, long after the refractory period
+    scores, _ = _run(x)
+    assert scores[4000:4010].max() >= ALARM_THRESHOLD
+    assert scores[4500:4510].max() < ALARM_THRESHOLD
+
+
+@pytest.mark.parametrize("value", [1e300, -1e300])
+def test_huge_readings_alarm_and_stay_on_the_grid(value: float):
+    x = _noise(1000)
+    x[600] = value
+    scores = score_series(_times(x.size), x)
+    assert scores[600] >= ALARM_THRESHOLD
+    assert np.isfinite(scores).all()
+    assert ((scores >= 0.0) & (scores <= 1.0)).all()
+
+
 def test_refractory_zeroes_what_does_not_beat_the_recent_peak():
     x = _noise(3000)
     x[2000:2002] = [100.0, 101.0]  # one event: a jump, then a slightly higher reading
@@ -176,18 +216,19 @@ def test_refractory_zeroes_what_does_not_beat_the_recent_peak():
     assert explain(state[0])["raw_score"] == free[2001]
 
 
-def test_nan_readings_are_skipped_without_touching_the_state():
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_nan_and_infinite_readings_are_skipped_without_touching_the_state(bad: float):
     n = 1000
     x, t = _noise(n), _times(n)
     at = [100, 500, 500]
-    gx, gt = np.insert(x, at, np.nan), np.insert(t, at, t[at])
+    gx, gt = np.insert(x, at, bad), np.insert(t, at, t[at])
     state, clean_state = anomaly.init_state(1), anomaly.init_state(1)
     scores, clean = np.zeros(gx.size), np.zeros(n)
     p = Params().as_array()
     anomaly.step(state, np.zeros(gx.size, dtype=np.int64), gt, gx, p, scores)
     anomaly.step(clean_state, np.zeros(n, dtype=np.int64), t, x, p, clean)
-    assert np.all(scores[np.isnan(gx)] == 0.0)
-    np.testing.assert_array_equal(scores[~np.isnan(gx)], clean)
+    assert np.all(scores[~np.isfinite(gx)] == 0.0)
+    np.testing.assert_array_equal(scores[np.isfinite(gx)], clean)
     np.testing.assert_array_equal(state, clean_state)
 
 

@@ -21,7 +21,14 @@ an old outlier does not blind the detector for ever. A long *familiarity* memory
 ``familiar`` most extreme values on each side of ``level`` and ``smooth``, relaxing far more
 slowly (``familiar_decay``): the excess only counts beyond the ``familiar``-th of them, so a
 level the series has reached that often before (a recurring spike, a saturated maximum) is
-not new again once the extremes have relaxed. The score is
+not new again once the extremes have relaxed (off by default).
+
+A fourth part, ``new_level``, looks *inside* the remembered range: at the end of the warm-up
+the range of the readings seen so far is cut into ``GRID_LEVELS`` equal levels and that grid is
+extended, level by level, to 8 times the range on each side. A reading that falls within the
+remembered extremes of ``level`` but on a level of the grid that the series has never visited
+(a dip into a band it never used, the inside of a range that widened later) adds
+``new_level * excess_scale`` to the largest excess of the other parts. The score is
 ``e / (e + excess_scale)`` for the largest excess ``e``, so 0.5 means "beyond the extremes by
 ``excess_scale`` of their range". Readings in the first ``warmup`` readings of a series only
 teach. Once the score was high, readings that do not beat the highest score of the last
@@ -57,8 +64,13 @@ _PROFILE = 17  # per hour-of-day bin: mean, mean absolute deviation, count
 _STRENGTH = _PROFILE + 3 * SEASON_BINS  # long-run mean, total and residual variance
 MAX_FAMILIAR = 8
 _FAMILIAR = _STRENGTH + 3  # level up, level down, smooth up, smooth down: MAX_FAMILIAR each
-STATE_WIDTH = _FAMILIAR + 4 * MAX_FAMILIAR  # 124 slots = 992 bytes per series
-PARTS = ("level", "smooth", "season")
+GRID_LEVELS = 8  # levels in the range of the warm-up readings
+_GRID_BINS = 17 * GRID_LEVELS  # the grid: 8 ranges below, the range itself, 8 ranges above
+_BITS = 52  # visited flags per float64 slot (integers below 2**53 are exact)
+_GRID = _FAMILIAR + 4 * MAX_FAMILIAR  # low and high of the warm-up; last new-level excess
+_VISITED = _GRID + 3  # bit flags of the visited levels
+STATE_WIDTH = _VISITED + (_GRID_BINS + _BITS - 1) // _BITS  # 130 slots = 1040 bytes per series
+PARTS = ("level", "smooth", "season", "new_level")
 
 
 class Params(BaseModel):
@@ -73,14 +85,17 @@ class Params(BaseModel):
     mean_alpha: float = Field(1e-3, gt=0, le=1, description="weight of a reading in long means")
     season_alpha: float = Field(0.1, gt=0, le=1, description="weight of a day in the profile")
     settle: int = Field(100, ge=1, description="readings before extremes are remembered")
-    warmup: int = Field(212, ge=1, description="readings that only teach (score 0)")
-    refractory: int = Field(50, ge=0, description="readings of suppression after a peak")
-    excess_scale: float = Field(0.051, gt=0, description="excess that scores 0.5")
+    warmup: int = Field(300, ge=1, description="readings that only teach (score 0)")
+    refractory: int = Field(100, ge=0, description="readings of suppression after a peak")
+    excess_scale: float = Field(0.053, gt=0, description="excess that scores 0.5")
     familiar: int = Field(
         0, ge=0, le=MAX_FAMILIAR, description="times a level must be seen to be familiar (0: off)"
     )
     familiar_decay: float = Field(
         1e-5, ge=0, lt=1, description="per reading, how far familiar values relax to the mean"
+    )
+    new_level: float = Field(
+        1.0, ge=0, description="excess added at a never-visited level, in excess_scale (0: off)"
     )
 
     def as_array(self) -> NDArray[np.float64]:
@@ -97,6 +112,7 @@ class Params(BaseModel):
                 self.excess_scale,
                 self.familiar,
                 self.familiar_decay,
+                self.new_level,
             ],
             dtype=np.float64,
         )
@@ -202,6 +218,33 @@ def _refractory(st: NDArray[np.float64], score: float, refractory: float) -> flo
 
 
 @njit(cache=True)
+def _visit(st: NDArray[np.float64], level: int) -> bool:
+    """Mark a level of the grid visited; True when it had never been visited."""
+    slot, bit = _VISITED + level // _BITS, level % _BITS
+    flags = np.int64(st[slot])
+    if (flags >> bit) & 1:
+        return False
+    st[slot] = float(flags | (np.int64(1) << bit))
+    return True
+
+
+@njit(cache=True)
+def _new_level(st: NDArray[np.float64], x: float, n: float, p: NDArray[np.float64]) -> bool:
+    """Track the warm-up range, lay the grid at its end, then: is `x` on a new level?"""
+    if n == 1.0 or n <= p[5]:
+        st[_GRID] = x if n == 1.0 else min(st[_GRID], x)
+        st[_GRID + 1] = x if n == 1.0 else max(st[_GRID + 1], x)
+        if n == p[5]:  # the grid is laid: the warm-up range counts as visited
+            for level in range(8 * GRID_LEVELS, 9 * GRID_LEVELS + 1):
+                _visit(st, level)
+        return False
+    low, high = st[_GRID], st[_GRID + 1]
+    width = max(high - low, 1e-9 * (abs(high) + 1.0)) / GRID_LEVELS
+    position = min(max((x - low) / width, -8.0 * GRID_LEVELS), 9.0 * GRID_LEVELS + 0.5)
+    return _visit(st, min(math.floor(position) + 8 * GRID_LEVELS, _GRID_BINS - 1))
+
+
+@njit(cache=True)
 def _one(st: NDArray[np.float64], t: float, x: float, p: NDArray[np.float64]) -> float:
     """Update one series' state with one reading and return its score."""
     n = st[_N] + 1.0
@@ -213,14 +256,17 @@ def _one(st: NDArray[np.float64], t: float, x: float, p: NDArray[np.float64]) ->
     e_level = _novelty(st, _LEVEL, _FAMILIAR, x, n, p)
     e_smooth = _novelty(st, _SMOOTH + 1, _FAMILIAR + 2 * MAX_FAMILIAR, st[_SMOOTH], n, p)
     e_season = _season(st, t, x, n, p)
+    new = _new_level(st, x, n, p)  # beyond the extremes, `level` has already spoken
+    e_new = p[10] * p[7] if new and e_level == 0.0 else 0.0
     if n <= p[5]:
         e_level = e_smooth = e_season = 0.0
-    e = max(e_level, e_smooth, e_season)
+    e = max(e_level, e_smooth, e_season) + e_new
     raw = e / (e + p[7])
     score = _refractory(st, raw, p[6])
     st[_LAST] = e_level
     st[_LAST + 1] = e_smooth
     st[_LAST + 2] = e_season
+    st[_GRID + 2] = e_new
     st[_LAST + 3] = raw
     st[_LAST + 4] = 1.0 if score < raw else 0.0
     return score
@@ -236,9 +282,10 @@ def step(
     out_score: NDArray[np.float64],
 ) -> None:
     """Feed readings in order: reading i (time ``t_s[i]`` s, value ``x[i]``) updates series
-    ``rows[i]`` and its score goes to ``out_score[i]``. A NaN value is skipped (score 0)."""
+    ``rows[i]`` and its score goes to ``out_score[i]``. A NaN or infinite value is skipped
+    (score 0)."""
     for i in range(rows.shape[0]):
-        if math.isnan(x[i]) or math.isnan(t_s[i]):
+        if not (math.isfinite(x[i]) and math.isfinite(t_s[i])):
             out_score[i] = 0.0
             continue
         out_score[i] = _one(state[rows[i]], t_s[i], x[i], params)
@@ -265,7 +312,8 @@ def _season_strength(state_row: NDArray[np.float64]) -> float:
 
 def explain(state_row: NDArray[np.float64], params: Params | None = None) -> dict[str, Any]:
     """The named parts of the last score of one series (for warning explanations)."""
-    parts = {name: float(state_row[_LAST + k]) for k, name in enumerate(PARTS)}
+    parts = {name: float(state_row[_LAST + k]) for k, name in enumerate(PARTS[:3])}
+    parts["new_level"] = float(state_row[_GRID + 2])
     p = params or Params()
     out = {
         "readings": int(state_row[_N]),
