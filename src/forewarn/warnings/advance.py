@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from forewarn.common import Level
-from forewarn.warnings import effects
+from forewarn.warnings import effects, gcpause
 from forewarn.warnings import escalation as esc
 from forewarn.warnings.apply import apply_signals
 from forewarn.warnings.desk import Desk
@@ -159,7 +159,11 @@ def advance(
     session: Session, *, now: datetime, desk: Desk | None = None, heartbeats: bool = True
 ) -> AdvanceResult:
     """Let time pass to `now`: silences, flapping, escalations, heartbeats, group flushes."""
-    desk = desk or Desk()
+    with gcpause.paused():
+        return _advance(session, now, desk or Desk(), heartbeats)
+
+
+def _advance(session: Session, now: datetime, desk: Desk, heartbeats: bool) -> AdvanceResult:
     result = AdvanceResult()
     result.silences_expired = expire_silences(session, now=now)
     result.flapping_stopped = calm_flapping(session, desk, now=now)

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from forewarn.detect.signals import Signal
-from forewarn.warnings import bulk, effects
+from forewarn.warnings import bulk, effects, gcpause
 from forewarn.warnings.decide import Decider, Draft, parse_json
 from forewarn.warnings.desk import Desk
 from forewarn.warnings.lifecycle import FIRING, OPEN, STATUS
@@ -82,7 +83,7 @@ def _decide(
 ) -> list[Draft]:
     drafts: dict[int, Draft] = {}
     current = {fp: Draft(row, before=(row["status"], row["level"])) for fp, row in rows.items()}
-    for signal in sorted(signals, key=lambda s: (s.fingerprint, s.at)):
+    for signal in sorted(signals, key=attrgetter("fingerprint", "at")):
         result.signals += 1
         changed, _replaced = decider.apply(current.get(signal.fingerprint), signal)
         if changed is None:
@@ -183,12 +184,16 @@ def apply_signals(
     session: Session, signals: Sequence[Signal], *, now: datetime, desk: Desk | None = None
 ) -> ApplyResult:
     """Apply a batch of engine signals; groups that are due are flushed into the outbox."""
+    if not signals:
+        return ApplyResult()
+    with gcpause.paused():
+        return _apply(session, signals, now, desk or Desk())
+
+
+def _apply(session: Session, signals: Sequence[Signal], now: datetime, desk: Desk) -> ApplyResult:
     from forewarn.warnings.dispatch import flush_groups
 
-    desk = desk or Desk()
     result = ApplyResult()
-    if not signals:
-        return result
     decider = Decider(desk, desk.directory(session), now)
     horizon = max(timedelta(seconds=desk.policy.lifecycle.reactivate_within_s), REPLAY_HORIZON)
     rows = _load(session, [s.fingerprint for s in signals], min(s.at for s in signals) - horizon)

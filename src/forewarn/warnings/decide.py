@@ -15,6 +15,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import orjson
+
 from forewarn.common import Level
 from forewarn.detect.signals import Signal, SignalState
 from forewarn.warnings import content as release
@@ -46,9 +48,12 @@ ACTIONS = {
 }
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def _parse(raw: str) -> Any:
-    return json.loads(raw)
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:  # text json.dumps wrote with NaN or Infinity in it
+        return json.loads(raw)
 
 
 def parse_json(raw: Any) -> Any:
@@ -80,11 +85,15 @@ class Draft:
 
     def set(self, **values: Any) -> None:
         """Change columns (those whose value differs will be written)."""
-        row = self.row
+        self.put(values)
+
+    def put(self, values: dict[str, Any]) -> None:
+        """Change columns given as a mapping (those whose value differs will be written)."""
+        row, dirty = self.row, self.dirty
         for name, value in values.items():
             if name not in row or row[name] != value:
                 row[name] = value
-                self.dirty.add(name)
+                dirty.add(name)
 
     def event(self, kind: str, at: datetime, *, state: bool = False, **extra: Any) -> None:
         """Queue a time-line event (``state``: it moves status or level)."""
@@ -158,6 +167,7 @@ class Decider:
         self.now = now
         self._found: dict[tuple[str, str], Responsibility] = {}
         self._routing: dict[tuple[str, str], dict[str, Any]] = {}
+        self._labels: dict[tuple[Any, ...], tuple[dict[str, str], dict[str, str]]] = {}
 
     def responsibility(self, region: str | None, field_code: str) -> Responsibility:
         """The responsible departments at `region` for `field_code` (memoised per batch)."""
@@ -178,17 +188,25 @@ class Decider:
         return labels
 
     def labels_for(self, row: dict[str, Any], level: int | None) -> dict[str, str]:
-        """The labels routes and mutes match on, at `level`."""
-        found = self.responsibility(row["region_code"], row["field"])
-        primary = found.primary
-        return match_labels(
-            row["labels"],
+        """The labels routes and mutes match on, at `level` (memoised per batch: the labels
+        object of a row is replaced, never changed, when a signal brings new ones)."""
+        labels = row["labels"]
+        key = (id(labels), row["rule"], row["field"], row["region_code"], level)
+        found = self._labels.get(key)
+        if found is not None and found[0] is labels:
+            return found[1]
+        where = self.responsibility(row["region_code"], row["field"])
+        primary = where.primary
+        made = match_labels(
+            labels,
             rule=row["rule"],
             level=LEVEL.get(level),
             field=row["field"],
             region=self.directory.regions.get(row["region_code"] or ""),
             department=primary.code if primary else None,
         )
+        self._labels[key] = (labels, made)
+        return made
 
     def new_row(self, signal: Signal, labels: dict[str, str]) -> dict[str, Any]:
         """Columns of a new warning for `signal`'s subject."""
@@ -275,18 +293,21 @@ class Decider:
 
     def _step(self, d: Draft, step: Step, signal: Signal) -> None:
         rule, at, before = step.rule, signal.at, d.state
-        d.set(
-            status=step.status.value,
-            level=int(step.level) if step.level else None,
-            last_signal_at=at,
-            last_signal_key=signal_key(signal),
-            value=signal.value,
-            score=signal.score,
-            message=signal.message or d.row["message"],
-            updated_at=self.now,
+        level = int(step.level) if step.level else None
+        d.put(
+            {
+                "status": step.status.value,
+                "level": level,
+                "last_signal_at": at,
+                "last_signal_key": signal_key(signal),
+                "value": signal.value,
+                "score": signal.score,
+                "message": signal.message or d.row["message"],
+                "updated_at": self.now,
+            }
         )
-        if step.level is not None and int(step.level) > (d.row["highest_level"] or 0):
-            d.set(highest_level=int(step.level))
+        if level is not None and level > (d.row["highest_level"] or 0):
+            d.put({"highest_level": level})
         data: dict[str, Any] = _evidence(signal) if rule.sets_level else {"value": signal.value}
         if rule.sets_level and signal.explanation:
             d.set(explanation=signal.explanation)

@@ -28,7 +28,7 @@ from forewarn.warnings.lifecycle import STATUS
 from forewarn.warnings.models import GroupMember, Warning, WarningGroup, table_of
 from forewarn.warnings.muting import time_muted
 from forewarn.warnings.policy import Receiver
-from forewarn.warnings.routing import recipients, responsibility_of
+from forewarn.warnings.routing import Recipient, recipients, responsibility_of
 from forewarn.warnings.timeline import SYSTEM, append_events, event_row
 
 RECHECK = timedelta(minutes=1)
@@ -100,12 +100,11 @@ def _tell(
     reason = changes[lead.id]
     lead_row = _shown(lead, loaded.shown[lead.id])
     lead_json = loaded.leads.get(lead.id, {})
-    found = responsibility_of(lead_json.get("routing") or {}, directory)
-    people = recipients(_receiver(desk, group["receiver"]), directory, found, lead_row["field"])
+    people, why = loaded.audience(desk, directory, group["receiver"], lead_json, lead_row["field"])
     items = [notices.summary(_shown(r, loaded.shown[r.id]), changes[r.id]) for r in told]
     content = current_content(lead_json.get("content") or {}, lead.level)
     payload = {
-        "text": notices.text(items, found.explain(lead_row["field"]), content),
+        "text": notices.text(items, why, content),
         "level": LABEL.get(lead.level),
         "url": f"/warnings/{lead.id}",
         "warning": next(i for i in items if i["id"] == lead.id),
@@ -197,10 +196,30 @@ def _plan(
 
 @dataclass
 class _Loaded:
-    """Columns of the warnings told in this round."""
+    """Columns of the warnings told in this round, and who hears of them."""
 
     shown: dict[int, dict[str, Any]]
     leads: dict[int, dict[str, Any]]
+    _audiences: dict[tuple[Any, ...], tuple[Any, ...]] = field(default_factory=dict)
+
+    def audience(
+        self,
+        desk: Desk,
+        directory: Directory,
+        receiver: str,
+        lead_json: dict[str, Any],
+        field_code: str,
+    ) -> tuple[tuple[Recipient, ...], str]:
+        """The recipients of `receiver` for a lead warning and why (memoised per round: the
+        parsed routing of equal texts is one shared object)."""
+        routing = lead_json.get("routing") or {}
+        key = (receiver, id(routing), field_code)
+        found = self._audiences.get(key)
+        if found is None or found[0] is not routing:
+            where = responsibility_of(routing, directory)
+            people = recipients(_receiver(desk, receiver), directory, where, field_code)
+            found = self._audiences[key] = (routing, people, where.explain(field_code))
+        return found[1], found[2]
 
 
 def _reminders(session: Session, planned: list[_Flush], now: datetime) -> None:

@@ -208,11 +208,9 @@ def flapping_after(
     of flapping). Call with ``changed=False`` to let time pass.
     """
     t = int(now.timestamp())  # whole seconds: plenty for windows of minutes, cheap to store
-    kept = tuple(c for c in flap.changes if t - c <= window_s)
+    kept = [c for c in flap.changes if t - c <= window_s]
     if changed:
-        kept = (*kept, t)
-    kept = kept[-(2 * max_changes + 2) :]
-    count = len(kept)
-    if not flap.flapping:
-        return Flapping(kept, count > max_changes)
-    return Flapping(kept, count > max_changes // 2)
+        kept.append(t)
+    count = min(len(kept), 2 * max_changes + 2)
+    limit = max_changes // 2 if flap.flapping else max_changes
+    return Flapping(tuple(kept[-count:]) if count else (), count > limit)
