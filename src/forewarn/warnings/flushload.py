@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
@@ -79,22 +80,38 @@ def due_groups(
     return out
 
 
-MEMBER_SQL = (
-    "SELECT m.group_id, m.warning_id, m.notified, m.notified_level, m.notified_at, m.muted_by, "
-    "w.status, w.level, w.flapping, w.muted_by, w.last_event_id, w.last_change "
-    f"FROM {_M.name} AS m JOIN {_W.name} AS w ON w.id = m.warning_id WHERE {{test}} "
-    "ORDER BY m.group_id, m.warning_id"
-)
-MEMBER_TYPES = (None, None, None, None, _M.c.notified_at.type, None, None, None,
-                _W.c.flapping.type, None, None, None)  # fmt: skip
+MEMBER_COLUMNS = ("group_id", "warning_id", "notified", "notified_level", "notified_at",
+                  "muted_by")  # fmt: skip
+STATE_COLUMNS = ("id", "status", "level", "flapping", "muted_by", "last_event_id", "last_change")
 
 
 def members(session: Session, group_ids: Sequence[int]) -> dict[int, list[Row]]:
-    """Each group's members, by warning id."""
+    """Each group's members, by warning id (two indexed look-ups, not a join whose plan would
+    depend on the store's statistics)."""
     out: dict[int, list[Row]] = {g: [] for g in group_ids}
-    test, arg = bulk.among("m.group_id", group_ids, dialect_of(session))
-    for row in bulk.query(session, MEMBER_SQL.format(test=test), [arg], types=MEMBER_TYPES):
-        out[row[0]].append(Row(*row))
+    dialect = dialect_of(session)
+    test, arg = bulk.among("group_id", group_ids, dialect)
+    links = bulk.query(
+        session,
+        f"SELECT {', '.join(MEMBER_COLUMNS)} FROM {_M.name} WHERE {test}",
+        [arg],
+        types=[_M.c[c].type for c in MEMBER_COLUMNS],
+    )
+    ids = sorted({link[1] for link in links})
+    if not ids:
+        return out
+    test, arg = bulk.among("id", ids, dialect)
+    states = {
+        row[0]: row[1:]
+        for row in bulk.query(
+            session,
+            f"SELECT {', '.join(STATE_COLUMNS)} FROM {_W.name} WHERE {test}",
+            [arg],
+            types=[_W.c[c].type for c in STATE_COLUMNS],
+        )
+    }
+    for link in sorted(links, key=itemgetter(0, 1)):
+        out[link[0]].append(Row(*link, *states[link[1]]))
     return out
 
 
