@@ -7,6 +7,7 @@ separate worker processes (each is a plain callable of `now` over a session fact
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,9 +27,36 @@ from forewarn.timeutil import to_ms
 from forewarn.warnings.desk import Desk
 from forewarn.warnings.jobs import WarningsJob
 from forewarn.warnings.policy import Policy, default_policy, load_policy
+from forewarn.yamlsource import ConfigInvalid
 
 log = logging.getLogger(__name__)
 SNAPSHOT = "engine.snapshot"
+
+
+@dataclass
+class PolicyWatcher:
+    """A job that reloads the policy file when it changes, keeping the last good policy."""
+
+    path: Path
+    desk: Desk
+    load: Callable[[Path], Policy] = load_policy
+    mtime: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.mtime = self.path.stat().st_mtime
+
+    def __call__(self, now: datetime) -> None:
+        """Reload if the file changed; a policy with errors is refused and logged."""
+        mtime = self.path.stat().st_mtime
+        if mtime == self.mtime:
+            return
+        self.mtime = mtime
+        try:
+            self.desk.policy = self.load(self.path)
+        except ConfigInvalid as exc:
+            log.error("policy file %s refused; keeping the last good policy:\n%s", self.path, exc)
+            return
+        log.info("notification policy reloaded from %s", self.path)
 
 
 @dataclass
@@ -101,11 +129,19 @@ def wire_jobs(
     runtime: Runtime | None = None,
     rules: Path | RuleSet | None = None,
     policy: Policy | None = None,
+    policy_loader: Callable[[Path], Policy] = load_policy,
 ) -> Wiring:
-    """Add detection, warnings, publishing and delivery to the app's process loop."""
+    """Add detection, warnings, publishing and delivery to the app's process loop.
+
+    The rules file and the policy file are watched: an edit takes effect on the next tick, and a
+    file with errors is refused (logged) while the last good configuration keeps running.
+    """
     runtime = runtime or Runtime(clock=clock)
     now = clock.now()
     warnings = WarningsJob(app.state.sessions, load_desk(settings, policy))
+    policy_path = settings.config_file("policy")
+    if policy_path is not None:
+        runtime.add("policy", PolicyWatcher(policy_path, warnings.desk, policy_loader))
     app.state.warnings_desk = warnings.desk  # people's acts (manual escalation) use its policy
     source = load_ruleset(settings, rules)
     detection, warmed = (None, 0)

@@ -108,6 +108,7 @@ def build_demo_app(
     runtime.add("replay", replayer)
     app.state.replayer = replayer
     policy = demo_policy(settings.data_dir / "policy.yaml", webhook)
-    wire_jobs(app, settings, clock=clock, runtime=runtime, policy=policy)
+    wire_jobs(app, settings, clock=clock, runtime=runtime, policy=policy,
+              policy_loader=lambda path: demo_policy(path, webhook))  # fmt: skip
     runtime.add("demo-duty", DemoDutyDesk(sessions, settings))
     return app, DemoInfo(origin=origin, fresh=fresh, logins=logins)
