@@ -6,8 +6,9 @@ itself, so these statements go to the DB-API cursor of the session's connection 
 transaction) with values adapted exactly as the column types would: aware datetimes stored as
 SQLAlchemy stores them (naive UTC text on SQLite), JSON as its text, booleans as the backend
 wants them. On SQLite a write is one ``executemany``; on PostgreSQL it is one statement whatever
-the number of rows (``INSERT ... SELECT FROM unnest(arrays)``, ``UPDATE ... FROM unnest``, the
-arrays sent in binary, which spares the server parsing long texts), and
+the number of rows (``COPY`` for rows that cannot clash, else ``INSERT ... SELECT FROM
+unnest(arrays)``, ``UPDATE ... FROM unnest``, the arrays sent in binary, which spares the server
+parsing long texts), and
 new ids are drawn from the table's sequence first, so they come back in order. A set of keys is
 passed as one parameter (``= ANY(array)`` on PostgreSQL, ``IN (SELECT value FROM json_each(?))``
 on SQLite), so no statement is built or repeated per slice of keys. Only the warnings tables and
@@ -158,6 +159,11 @@ def insert_rows(
         sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(holders)})"
         cursor.executemany(sql + tail, _values(rows, names, adapters))
         return int(cursor.rowcount)
+    if not ignore_conflicts:  # COPY: the cheapest way in for rows that cannot clash
+        with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in zip(*_columns(rows, names, adapters), strict=True):
+                copy.write_row(row)
+        return len(rows)
     select = _select_unnest(table, names, holders)
     cursor.execute(
         f"INSERT INTO {table.name} ({', '.join(names)}) {select}{tail}",
@@ -198,11 +204,12 @@ def update_rows(
     if not rows:
         return
     cursor, dialect = _cursor(session)
-    by_names: dict[tuple[str, ...], dict[Any, dict[str, Any]]] = {}
+    by_names: dict[frozenset[str], dict[Any, dict[str, Any]]] = {}
+    get_key = itemgetter(*keys)
     for row in rows:
-        names = tuple(sorted(k for k in row if k not in keys))
-        by_names.setdefault(names, {})[tuple(row[k] for k in keys)] = row
-    for names, found in by_names.items():
+        by_names.setdefault(frozenset(row), {})[get_key(row)] = row
+    for columns, found in by_names.items():
+        names = tuple(sorted(columns.difference(keys)))
         if not names:
             continue
         part = list(found.values())

@@ -88,9 +88,13 @@ def join_groups(session: Session, routed: Sequence[Routed], desk: Desk, now: dat
     wanted: dict[tuple[str, str], dict[str, Any]] = {}
     pairs: list[tuple[int, tuple[str, str]]] = []
     keys: dict[tuple[Any, ...], str] = {}  # group keys repeat: hash each identity once
+    dynamic: dict[str, bool] = {}
     for item in routed:
         for route in desk.routes_for(item.labels):
-            depts = item.departments if _dynamic(desk, route.receiver) else ()
+            per_dept = dynamic.get(route.receiver)
+            if per_dept is None:
+                per_dept = dynamic[route.receiver] = _dynamic(desk, route.receiver)
+            depts = item.departments if per_dept else ()
             values = tuple(item.labels.get(n, "") for n in route.group_by)
             memo = (route.id, values, depts) if "..." not in route.group_by else None
             key = keys.get(memo) if memo is not None else None
