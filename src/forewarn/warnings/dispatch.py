@@ -29,7 +29,7 @@ from forewarn.warnings.models import GroupMember, Warning, WarningGroup, table_o
 from forewarn.warnings.muting import time_muted
 from forewarn.warnings.policy import Receiver
 from forewarn.warnings.routing import Recipient, recipients, responsibility_of
-from forewarn.warnings.timeline import SYSTEM, append_events, event_row
+from forewarn.warnings.timeline import SYSTEM, add_events, append_events, event_row
 
 RECHECK = timedelta(minutes=1)
 ALL_CHANNELS = ("inapp", "email", "webhook", "wecom", "dingtalk")
@@ -301,7 +301,7 @@ def flush_groups(
 
 def _write(session: Session, work: _Work, now: datetime) -> int:
     queued = notices.enqueue_all(session, work.items, now=now)
-    append_events(session, work.events)
+    add_events(session, work.events)
     effects.update_by_id(session, _M, work.members, keys=("group_id", "warning_id"))
     bulk.delete_rows(session, _M, work.done, ("group_id", "warning_id"))
     effects.update_by_id(session, _G, work.groups)
