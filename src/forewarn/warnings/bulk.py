@@ -95,7 +95,7 @@ def _column(values: list[Any], adapt: Adapt | None) -> list[Any]:
         # JSON values are often the very same object on many rows (one payload per recipient,
         # one routing per region and field, one escalation snapshot): encode each object once.
         seen: dict[int, Any] = {}
-        out = []
+        out: list[Any] = []
         for v in values:
             if v is None:
                 out.append(None)

@@ -16,6 +16,7 @@ from forewarn.warnings import bulk
 from forewarn.warnings.desk import Desk
 from forewarn.warnings.grouping import next_flush_at
 from forewarn.warnings.models import GroupMember, InhibitKey, WarningGroup, table_of
+from forewarn.warnings.policy import Route
 from forewarn.warnings.routing import group_key, group_labels
 
 CHUNK = 900
@@ -105,23 +106,29 @@ def join_groups(session: Session, routed: Sequence[Routed], desk: Desk, now: dat
             ident = (route.id, key)
             pairs.append((item.warning_id, ident))
             if ident not in wanted:
-                wanted[ident] = {
-                    "route": route.id,
-                    "key": key,
-                    "labels": group_labels(route, item.labels),
-                    "receiver": route.receiver,
-                    "departments": list(depts),
-                    "group_wait_s": route.group_wait_s,
-                    "group_interval_s": route.group_interval_s,
-                    "repeat_interval_s": route.repeat_interval_s,
-                    "created_at": now,
-                    "flush_seq": 0,
-                }
+                wanted[ident] = _group_row(route, key, item.labels, depts, now)
     ids = _group_ids(session, wanted)
     members = [{"group_id": ids[ident], "warning_id": wid} for wid, ident in pairs]
     insert_ignore(session, GroupMember, members)
     current = memberships(session, [r.warning_id for r in routed])
     return set().union(*current.values()) if current else set()
+
+
+def _group_row(
+    route: Route, key: str, labels: Mapping[str, str], depts: tuple[int, ...], now: datetime
+) -> dict[str, Any]:
+    return {
+        "route": route.id,
+        "key": key,
+        "labels": group_labels(route, labels),
+        "receiver": route.receiver,
+        "departments": list(depts),
+        "group_wait_s": route.group_wait_s,
+        "group_interval_s": route.group_interval_s,
+        "repeat_interval_s": route.repeat_interval_s,
+        "created_at": now,
+        "flush_seq": 0,
+    }
 
 
 def _find_groups(

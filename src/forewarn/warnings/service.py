@@ -18,6 +18,7 @@ from forewarn.warnings import content as release
 from forewarn.warnings import effects
 from forewarn.warnings import escalation as esc
 from forewarn.warnings.desk import Desk
+from forewarn.warnings.directory import Directory
 from forewarn.warnings.lifecycle import Action, State, Status, Step, on_action
 from forewarn.warnings.models import Warning, WarningEvent
 from forewarn.warnings.routing import recipients, responsibility_of, warning_labels
@@ -259,11 +260,7 @@ def escalate(
     step = on_action(State(Status(warning.status), level), Action.ESCALATE)
     directory = desk.directory(session)
     if warning.escalation is None:
-        labels = warning_labels(_columns(warning), directory)
-        name = next((r.escalation for r in desk.routes_for(labels) if r.escalation), None)
-        warning.escalation = desk.snapshot(name)
-        warning.escalation_started_at = warning.escalation_started_at or now
-        warning.escalation_step = 0
+        _snapshot(warning, desk, directory, now)
     started = warning.escalation_started_at or warning.activated_at or now
     due = esc.manual_step(
         warning.escalation, level, started, warning.escalation_step, actor=actor, reason=why
@@ -287,6 +284,15 @@ def has_next_step(warning: Warning) -> bool:
     level = Level(warning.level) if warning.level else None
     found = esc.chain(warning.escalation, level)
     return found is not None and warning.escalation_step < len(found["steps"])
+
+
+def _snapshot(warning: Warning, desk: Desk, directory: Directory, now: datetime) -> None:
+    """Start the escalation now with the policy of the warning's routes."""
+    labels = warning_labels(_columns(warning), directory)
+    name = next((r.escalation for r in desk.routes_for(labels) if r.escalation), None)
+    warning.escalation = desk.snapshot(name)
+    warning.escalation_started_at = warning.escalation_started_at or now
+    warning.escalation_step = 0
 
 
 def _columns(warning: Warning) -> dict[str, Any]:

@@ -53,6 +53,25 @@ def _data(t: Taken, manual: bool) -> dict[str, Any]:
     return data
 
 
+def _payload(t: Taken, event_id: int, actor: str, manual: bool) -> dict[str, Any]:
+    step = t.step
+    summary = notices.summary(_summary_row(t.warning), "escalation")
+    content = t.warning.content or {}
+    escalation: dict[str, Any] = {"step": step.index + 1, "reason": step.reason}
+    if manual:
+        escalation.update(manual=True, by=actor)
+    return {
+        "text": notices.text([summary], step.reason, content),
+        "level": summary["level"],
+        "url": summary["url"],
+        "warning": summary,
+        "warnings": [summary],
+        "content": content,
+        "event": {"id": event_id, "kind": "escalation"},
+        "escalation": escalation,
+    }
+
+
 def record_steps(
     session: Session,
     taken: Sequence[Taken],
@@ -71,28 +90,13 @@ def record_steps(
     items = []
     for t, event_id in zip(taken, append_events(session, rows), strict=True):
         w, step = t.warning, t.step
-        summary = notices.summary(_summary_row(w), "escalation")
-        content = w.content or {}
-        escalation: dict[str, Any] = {"step": step.index + 1, "reason": step.reason}
-        if manual:
-            escalation.update(manual=True, by=actor)
-        payload = {
-            "text": notices.text([summary], step.reason, content),
-            "level": summary["level"],
-            "url": summary["url"],
-            "warning": summary,
-            "warnings": [summary],
-            "content": content,
-            "event": {"id": event_id, "kind": "escalation"},
-            "escalation": escalation,
-        }
         items += notices.outbox_items(
             t.people,
             warning_id=w.id,
             event_id=event_id,
             reason="escalation",
             title=notices.subject(_summary_row(w), "escalation", 0),
-            payload=payload,
+            payload=_payload(t, event_id, actor, manual),
         )
         w.escalation_step = step.index + 1
         w.escalation_due_at = step.next_due
