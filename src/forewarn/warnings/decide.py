@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -168,6 +168,7 @@ class Decider:
         self._found: dict[tuple[str, str], Responsibility] = {}
         self._routing: dict[tuple[str, str], dict[str, Any]] = {}
         self._labels: dict[tuple[Any, ...], tuple[dict[str, str], dict[str, str]]] = {}
+        self._offsets: dict[tuple[Any, ...], tuple[Any, timedelta | None]] = {}
 
     def responsibility(self, region: str | None, field_code: str) -> Responsibility:
         """The responsible departments at `region` for `field_code` (memoised per batch)."""
@@ -284,15 +285,16 @@ class Decider:
             return None, None
         labels = self.labels_of(signal)
         if state is not None and draft is not None:
-            target = draft
+            target, before = draft, state
             target.row["labels"] = labels
         else:
             target = Draft(self.new_row(signal, labels), new=True)
-        self._step(target, step, signal)
+            before = target.state
+        self._step(target, step, signal, before)
         return target, (draft if target is not draft else None)
 
-    def _step(self, d: Draft, step: Step, signal: Signal) -> None:
-        rule, at, before = step.rule, signal.at, d.state
+    def _step(self, d: Draft, step: Step, signal: Signal, before: State) -> None:
+        rule, at = step.rule, signal.at
         level = int(step.level) if step.level else None
         d.put(
             {
@@ -310,7 +312,7 @@ class Decider:
             d.put({"highest_level": level})
         data: dict[str, Any] = _evidence(signal) if rule.sets_level else {"value": signal.value}
         if rule.sets_level and signal.explanation:
-            d.set(explanation=signal.explanation)
+            d.put({"explanation": signal.explanation})
         change = rule.event
         if rule.event == "level_changed" and before.level is not None and step.level is not None:
             data.update(from_level=LABEL[before.level], to_level=LABEL[step.level])
@@ -324,7 +326,7 @@ class Decider:
             rule=rule.name,
             data=data,
         )
-        d.set(last_change=change)
+        d.put({"last_change": change})
         self._columns(d, rule.name, step, signal)
         self._escalation(d, rule.escalation, at)
         d.notify = d.notify or rule.notify
@@ -336,7 +338,7 @@ class Decider:
         at = signal.at
         first = d.row["activated_at"] is None and step.status in FIRING
         if first:
-            d.set(activated_at=at)
+            d.put({"activated_at": at})
         if rule == "reactivate":
             d.set(
                 ended_at=None,
@@ -348,11 +350,11 @@ class Decider:
                 acknowledged_by=None,
             )
         if rule == "unack_on_raise":
-            d.set(acknowledged_at=None, acknowledged_by=None)
+            d.put({"acknowledged_at": None, "acknowledged_by": None})
         if step.status in (Status.RESOLVED, Status.LIFTED) and d.row["ended_at"] is None:
-            d.set(ended_at=at, open_fingerprint=None, end_reason="condition gone")
+            d.put({"ended_at": at, "open_fingerprint": None, "end_reason": "condition gone"})
         if first:
-            d.set(content=self._content(d, step.level, signal))
+            d.put({"content": self._content(d, step.level, signal)})
 
     def _content(self, d: Draft, level: Level | None, signal: Signal) -> dict[str, Any]:
         region = self.directory.regions.get(d.row["region_code"] or "")
@@ -382,13 +384,23 @@ class Decider:
                 escalation_due_at=esc.due_at(snap, level, at, 0),
             )
         elif how is Escalation.STOP and d.row["escalation_due_at"] is not None:
-            d.set(escalation_due_at=None)
+            d.put({"escalation_due_at": None})
         elif how is Escalation.RETIME and d.row["status"] == Status.ACTIVE.value:
             started = d.row["escalation_started_at"] or at
-            snap = d.row["escalation"]
-            due = esc.due_at(snap, level, started, d.row["escalation_step"])
+            due = self._due(d.row["escalation"], level, started, d.row["escalation_step"])
             if due != d.row["escalation_due_at"]:
-                d.set(escalation_due_at=due)
+                d.put({"escalation_due_at": due})
+
+    def _due(
+        self, snap: dict[str, Any] | None, level: Level | None, started: datetime, taken: int
+    ) -> datetime | None:
+        """``escalation.due_at``, its offset memoised per snapshot object, level and step."""
+        key = (id(snap), level, taken)
+        found = self._offsets.get(key)
+        if found is None or found[0] is not snap:
+            due = esc.due_at(snap, level, started, taken)
+            found = self._offsets[key] = (snap, None if due is None else due - started)
+        return None if found[1] is None else started + found[1]
 
     def _flapping(self, d: Draft, at: datetime) -> None:
         life = self.policy.lifecycle
@@ -400,9 +412,9 @@ class Decider:
             window_s=life.flap_window_s,
             max_changes=life.flap_max_changes,
         )
-        d.set(changes=list(after.changes))
+        d.put({"changes": list(after.changes)})
         if after.flapping != before.flapping:
-            d.set(flapping=after.flapping)
+            d.put({"flapping": after.flapping})
             kind = "flapping_started" if after.flapping else "flapping_stopped"
             d.event(
                 kind,
