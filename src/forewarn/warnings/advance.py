@@ -92,7 +92,7 @@ def calm_flapping(session: Session, desk: Desk, *, now: datetime) -> int:
         _locked(
             session,
             select(Warning.id, Warning.changes)
-            .where(Warning.flapping.is_(True))
+            .where(Warning.flapping == True)  # noqa: E712 (`= true` uses the index; `IS true` scans)
             .order_by(Warning.id),
         )
     ).all()
