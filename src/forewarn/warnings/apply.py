@@ -24,7 +24,7 @@ from forewarn.warnings.desk import Desk
 from forewarn.warnings.lifecycle import FIRING, OPEN, STATUS
 from forewarn.warnings.models import Warning, table_of
 from forewarn.warnings.muting import source_keys, target_keys
-from forewarn.warnings.timeline import append_events, event_row
+from forewarn.warnings.timeline import append_events
 
 TABLE = table_of(Warning)
 COLUMNS = [c.name for c in TABLE.columns if c.name != "id"]
@@ -102,23 +102,14 @@ def _write(session: Session, drafts: list[Draft]) -> None:
             d.row["id"] = wid
     rows, owners = [], []
     for d in drafts:
+        wid = d.row["id"]
         for index, e in enumerate(d.events):
-            rows.append(
-                event_row(
-                    d.row["id"],
-                    e["time"],
-                    e["kind"],
-                    e["actor"],
-                    level=e.get("level"),
-                    status=e.get("status"),
-                    rule=e.get("rule"),
-                    data=e.get("data"),
-                )
-            )
+            e["warning_id"] = wid
+            rows.append(e)
             owners.append((d, index))
     for (d, index), eid in zip(owners, append_events(session, rows), strict=True):
         if index in d.state_events:
-            d.set(last_event_id=eid)
+            d.put({"last_event_id": eid})
     changes = [{"id": d.row["id"], **{k: d.row[k] for k in d.dirty}} for d in drafts if not d.new]
     effects.update_by_id(session, TABLE, changes)
 

@@ -95,11 +95,25 @@ class Draft:
                 row[name] = value
                 dirty.add(name)
 
-    def event(self, kind: str, at: datetime, *, state: bool = False, **extra: Any) -> None:
-        """Queue a time-line event (``state``: it moves status or level)."""
+    def event(
+        self,
+        kind: str,
+        at: datetime,
+        *,
+        state: bool = False,
+        level: int | None = None,
+        status: str | None = None,
+        rule: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """Queue a time-line event as its row (``state``: it moves status or level); the
+        warning's id is filled in when it is written."""
         if state:
             self.state_events.append(len(self.events))
-        self.events.append({"kind": kind, "time": at, "actor": ENGINE, **extra})
+        self.events.append(
+            {"warning_id": None, "time": at, "kind": kind, "actor": ENGINE, "level": level,
+             "status": status, "rule": rule, "data": data or {}}
+        )  # fmt: skip
 
 
 def signal_key(signal: Signal) -> str:

@@ -62,6 +62,7 @@ class Desk:
             self._read = tuple(sorted({m.name for r in nodes for m in r.matchers}))
             self._memo: OrderedDict[tuple[str, ...], tuple[Route, ...]] = OrderedDict()
             self._snapshots: dict[str | None, dict[str, Any] | None] = {}
+            self._moves: dict[tuple[Any, ...], bool] = {}
 
     def heartbeats_due(self, now: datetime) -> bool:
         """Whether to check heartbeats at `now` (every ``check_every``); notes the check."""
@@ -83,8 +84,18 @@ class Desk:
             return False
         if self._groups_read_level:
             return True
-        before = {**labels, "level": LABEL.get(old or 0, "")}
-        return [r.id for r in self.routes_for(before)] != [r.id for r in self.routes_for(labels)]
+        key = (*(labels.get(n, "") for n in self._read if n != "level"), old, labels.get("level"))
+        found = self._moves.get(key)
+        if found is None:
+            before = {**labels, "level": LABEL.get(old or 0, "")}
+            found = [r.id for r in self.routes_for(before)] != [
+                r.id for r in self.routes_for(labels)
+            ]
+            with self._lock:
+                self._moves[key] = found
+                if len(self._moves) > MEMO_SIZE:
+                    self._moves.clear()
+        return found
 
     def snapshot(self, name: str | None) -> dict[str, Any] | None:
         """The escalation snapshot of policy `name` under the current policy (shared: never
