@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from forewarn.warnings import bulk
@@ -19,21 +19,9 @@ from forewarn.warnings.models import GroupMember, InhibitKey, WarningGroup, tabl
 from forewarn.warnings.policy import Route
 from forewarn.warnings.routing import group_key, group_labels
 
-CHUNK = 900
 _G = table_of(WarningGroup)
 _M = table_of(GroupMember)
 _K = table_of(InhibitKey)
-
-
-def among(column: Any, values: Sequence[Any]) -> Any:
-    """``column IN values`` as one expanding parameter (no statement built per value)."""
-    return column.in_(bindparam(None, list(values), expanding=True))
-
-
-def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    """`values` in slices of at most `size` (bind-parameter limits)."""
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def dialect_of(session: Session) -> str:
