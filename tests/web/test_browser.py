@@ -63,6 +63,7 @@ def server(tmp_path_factory, worker_id) -> Iterator[Live]:
         data_dir=folder,
         database_url=live.store_url(folder, worker_id),
         admin_password=SecretStr(gansu.ADMIN_PASSWORD),
+        login_attempts_per_min=10_000,  # every test signs in from 127.0.0.1
     )
     app = create_app(settings, clock=scenario.FixedClock(scenario.NOW), web_refresh_s=1)
     built = gansu.build(app.state.sessions, settings, scenario.NOW)

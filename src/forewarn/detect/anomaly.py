@@ -30,8 +30,8 @@ remembered extremes of ``level`` but on a level of the grid that the series has 
 (a dip into a band it never used, the inside of a range that widened later) adds
 ``new_level * excess_scale`` to the largest excess of the other parts. The score is
 ``e / (e + excess_scale)`` for that total excess ``e``, so 0.5 means "beyond the extremes by
-``excess_scale`` of their range" or "a new level". Readings in the first ``warmup`` readings of a series only
-teach. Once the score was high, readings that do not beat the highest score of the last
+``excess_scale`` of their range" or "a new level". The first ``warmup`` readings of a series
+only teach. Once the score was high, readings that do not beat the highest score of the last
 ``refractory`` to ``2 * refractory`` readings score 0: one event, one detection.
 
 The kernel `step` is streaming by construction: all memory of a series is one row of the state
