@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import InstanceState, Mapper, Session, UOWTransaction
+from sqlalchemy.sql.selectable import Join
 
 from forewarn.audit.service import append, clock_of
 
@@ -21,8 +22,16 @@ REDACTED = "<redacted>"
 EXCLUDED_TABLES = frozenset({"audit_log", "notifications"})
 
 
+def _table_name(mapper: Mapper[Any]) -> str:
+    """The mapped table's name; for a class mapped to a join of tables, its first table's."""
+    table: Any = mapper.local_table
+    while isinstance(table, Join):
+        table = table.left
+    return str(getattr(table, "name", ""))
+
+
 def _audited(mapper: Mapper[Any]) -> bool:
-    table = getattr(mapper.local_table, "name", "")
+    table = _table_name(mapper)
     return table not in EXCLUDED_TABLES and getattr(mapper.class_, "__audit__", True)
 
 
@@ -91,7 +100,7 @@ def _entries(session: Session) -> list[dict[str, Any]]:
                 before, after = {}, _snapshot(state, secret)
             else:
                 before, after = _snapshot(state, secret), {}
-            entity = state.mapper.local_table.name  # type: ignore[attr-defined]
+            entity = _table_name(state.mapper)
             out.append(
                 base
                 | {

@@ -12,18 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forewarn.common import Level
-from forewarn.warnings import effects, gcpause
+from forewarn.warnings import bulk, effects, gcpause
 from forewarn.warnings import escalation as esc
 from forewarn.warnings.apply import apply_signals
 from forewarn.warnings.desk import Desk
 from forewarn.warnings.dispatch import flush_groups
 from forewarn.warnings.heartbeats import heartbeat_signals
 from forewarn.warnings.lifecycle import Flapping, Status, flapping_after
-from forewarn.warnings.models import Silence, Warning
+from forewarn.warnings.models import STATE, Silence, Warning
 from forewarn.warnings.routing import recipients, responsibility_of
 from forewarn.warnings.stepping import Taken, record_steps
 from forewarn.warnings.timeline import SYSTEM, append_events, event_row
@@ -66,7 +66,7 @@ def expire_silences(session: Session, *, now: datetime) -> int:
     events = []
     for silence in ended:
         muted = list(
-            session.scalars(select(Warning.id).where(Warning.muted_by == f"silence:{silence.id}"))
+            session.scalars(select(STATE.c.id).where(STATE.c.muted_by == f"silence:{silence.id}"))
         )
         data = {
             "silence": silence.id,
@@ -91,9 +91,9 @@ def calm_flapping(session: Session, desk: Desk, *, now: datetime) -> int:
     rows = session.execute(
         _locked(
             session,
-            select(Warning.id, Warning.changes)
-            .where(Warning.flapping == True)  # noqa: E712 (`= true` uses the index; `IS true` scans)
-            .order_by(Warning.id),
+            select(STATE.c.id, STATE.c.changes)
+            .where(STATE.c.flapping == True)  # noqa: E712 (`= true` uses the index; `IS true` scans)
+            .order_by(STATE.c.id),
         )
     ).all()
     stopped, updates, events = [], [], []
@@ -118,7 +118,7 @@ def calm_flapping(session: Session, desk: Desk, *, now: datetime) -> int:
                 )
             )
     if updates:
-        session.execute(update(Warning), updates)
+        bulk.update_rows(session, STATE, updates)
         append_events(session, events)
         effects.dirty_groups(session, effects.groups_of(session, stopped), now)
     return len(stopped)

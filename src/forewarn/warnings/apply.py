@@ -18,16 +18,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from forewarn.detect.signals import Signal
-from forewarn.warnings import bulk, effects, gcpause
+from forewarn.warnings import effects, gcpause, rows
 from forewarn.warnings.decide import Decider, Draft, parse_json
 from forewarn.warnings.desk import Desk
 from forewarn.warnings.lifecycle import FIRING, OPEN, STATUS
-from forewarn.warnings.models import Warning, table_of
 from forewarn.warnings.muting import source_keys, target_keys
 from forewarn.warnings.timeline import append_events
 
-TABLE = table_of(Warning)
-COLUMNS = [c.name for c in TABLE.columns if c.name != "id"]
 LIGHT = (
     "id", "fingerprint", "open_fingerprint", "rule", "status", "level", "highest_level", "title",
     "message", "field", "region_code", "site_code", "department_id", "started_at",
@@ -56,13 +53,12 @@ def _load(
 ) -> dict[str, dict[str, Any]]:
     """The current warning of each fingerprint: the open one, else the latest recent one."""
     found: dict[str, dict[str, Any]] = {}
-    locking = session.get_bind().dialect.name == "postgresql"
-    where = "open_fingerprint IS NOT NULL OR ended_at >= ?"
-    rows = bulk.fetch(
-        session, TABLE, LIGHT, "fingerprint", sorted(set(fingerprints)), where=where,
-        params=[since], lock=locking,
+    where = "w.open_fingerprint IS NOT NULL OR w.ended_at >= ?"
+    loaded = rows.fetch(
+        session, LIGHT, "fingerprint", sorted(set(fingerprints)), where=where, params=[since],
+        lock=True,
     )  # fmt: skip
-    for row in rows:
+    for row in loaded:
         current = found.get(row["fingerprint"])
         if current is None or (
             current["open_fingerprint"] is None
@@ -78,11 +74,11 @@ def _load(
 def _decide(
     decider: Decider,
     signals: Iterable[Signal],
-    rows: dict[str, dict[str, Any]],
+    loaded: dict[str, dict[str, Any]],
     result: ApplyResult,
 ) -> list[Draft]:
     drafts: dict[int, Draft] = {}
-    current = {fp: Draft(row, before=(row["status"], row["level"])) for fp, row in rows.items()}
+    current = {fp: Draft(row, before=(row["status"], row["level"])) for fp, row in loaded.items()}
     for signal in sorted(signals, key=attrgetter("fingerprint", "at")):
         result.signals += 1
         changed, _replaced = decider.apply(current.get(signal.fingerprint), signal)
@@ -96,22 +92,20 @@ def _decide(
 
 def _write(session: Session, drafts: list[Draft]) -> None:
     new = [d for d in drafts if d.new]
-    if new:
-        rows = [{k: d.row[k] for k in COLUMNS} for d in new]
-        for d, wid in zip(new, bulk.insert_returning_ids(session, TABLE, rows), strict=True):
-            d.row["id"] = wid
-    rows, owners = [], []
+    for d, wid in zip(new, rows.insert(session, [d.row for d in new]), strict=True):
+        d.row["id"] = wid
+    events, owners = [], []
     for d in drafts:
         wid = d.row["id"]
         for index, e in enumerate(d.events):
             e["warning_id"] = wid
-            rows.append(e)
+            events.append(e)
             owners.append((d, index))
-    for (d, index), eid in zip(owners, append_events(session, rows), strict=True):
+    for (d, index), eid in zip(owners, append_events(session, events), strict=True):
         if index in d.state_events:
             d.put({"last_event_id": eid})
     changes = [{"id": d.row["id"], **{k: d.row[k] for k in d.dirty}} for d in drafts if not d.new]
-    effects.update_by_id(session, TABLE, changes)
+    rows.update(session, changes)
 
 
 def _keys_may_change(desk: Desk, d: Draft) -> bool:
@@ -187,8 +181,8 @@ def _apply(session: Session, signals: Sequence[Signal], now: datetime, desk: Des
     result = ApplyResult()
     decider = Decider(desk, desk.directory(session), now)
     horizon = max(timedelta(seconds=desk.policy.lifecycle.reactivate_within_s), REPLAY_HORIZON)
-    rows = _load(session, [s.fingerprint for s in signals], min(s.at for s in signals) - horizon)
-    drafts = _decide(decider, signals, rows, result)
+    loaded = _load(session, [s.fingerprint for s in signals], min(s.at for s in signals) - horizon)
+    drafts = _decide(decider, signals, loaded, result)
     if not drafts:
         return result
     _write(session, drafts)

@@ -25,7 +25,7 @@ from forewarn.warnings.directory import Directory
 from forewarn.warnings.flushload import Row
 from forewarn.warnings.grouping import FlushPlan, Member, notify_state, plan_flush
 from forewarn.warnings.lifecycle import STATUS
-from forewarn.warnings.models import GroupMember, Warning, WarningGroup, table_of
+from forewarn.warnings.models import STATE, GroupMember, WarningGroup, table_of
 from forewarn.warnings.muting import time_muted
 from forewarn.warnings.policy import Receiver
 from forewarn.warnings.routing import Recipient, recipients, responsibility_of
@@ -305,7 +305,7 @@ def _write(session: Session, work: _Work, now: datetime) -> int:
     effects.update_by_id(session, _M, work.members, keys=("group_id", "warning_id"))
     bulk.delete_rows(session, _M, work.done, ("group_id", "warning_id"))
     effects.update_by_id(session, _G, work.groups)
-    effects.update_by_id(session, table_of(Warning), work.warnings)
+    effects.update_by_id(session, STATE, work.warnings)
     touched = sorted({g["id"] for g in work.groups})
     if touched:
         test, arg = bulk.among("id", touched, effects.dialect_of(session))

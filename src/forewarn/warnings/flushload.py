@@ -17,15 +17,16 @@ from typing import Any, NamedTuple
 from sqlalchemy.orm import Session
 
 from forewarn.warnings import bulk
+from forewarn.warnings import rows as warning_rows
 from forewarn.warnings.decide import parse_json
 from forewarn.warnings.directory import Directory
 from forewarn.warnings.effects import dialect_of
-from forewarn.warnings.models import GroupMember, InhibitKey, Warning, WarningGroup, table_of
+from forewarn.warnings.models import STATE, GroupMember, InhibitKey, WarningGroup, table_of
 from forewarn.warnings.muting import inhibited_by, silenced_by
 from forewarn.warnings.routing import warning_labels
 from forewarn.warnings.silences import running_silences
 
-_W = table_of(Warning)
+_W = STATE
 _M = table_of(GroupMember)
 _G = table_of(WarningGroup)
 _K = table_of(InhibitKey)
@@ -124,7 +125,7 @@ def _silenced(
     names = ("id", "labels", "rule", "level", "field", "region_code", "region_path",
              "department_id")  # fmt: skip
     out = {}
-    for r in bulk.fetch(session, _W, names, "id", ids):
+    for r in warning_rows.fetch(session, names, "id", ids):
         r["labels"] = parse_json(r["labels"]) or {}
         found = silenced_by(
             silences, warning_labels(r, directory), r["region_path"], r["field"], now
@@ -175,9 +176,9 @@ def details(
     session: Session, told: Sequence[int], leads: Sequence[int]
 ) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
     """The columns notifications show of `told` warnings; routing and content of `leads`."""
-    shown = {r["id"]: r for r in bulk.fetch(session, _W, DETAIL_COLUMNS, "id", sorted(told))}
+    shown = {r["id"]: r for r in warning_rows.fetch(session, DETAIL_COLUMNS, "id", sorted(told))}
     lead_json = {}
-    for r in bulk.fetch(session, _W, ("id", "routing", "content"), "id", sorted(set(leads))):
+    for r in warning_rows.fetch(session, ("id", "routing", "content"), "id", sorted(set(leads))):
         lead_json[r["id"]] = {
             "routing": parse_json(r["routing"]) or {},
             "content": parse_json(r["content"]) or {},

@@ -31,7 +31,7 @@ from forewarn.readings.models import Reading
 from forewarn.timeutil import format_duration, from_ms, to_ms
 from forewarn.warnings.directory import Directory, SiteInfo
 from forewarn.warnings.matchers import match_all
-from forewarn.warnings.models import Warning
+from forewarn.warnings.models import DETAILS, Warning
 from forewarn.warnings.policy import Feed, Heartbeats
 
 SITE_RULE = "heartbeat.site"
@@ -222,9 +222,10 @@ def _site_ids(session: Session) -> list[tuple[int, str]]:
 
 def _latest_heartbeat_warnings(session: Session) -> dict[str, tuple[str, datetime | None]]:
     newest = (
-        select(func.max(Warning.id))
-        .where(Warning.fingerprint.startswith(PREFIX, autoescape=True))
-        .group_by(Warning.fingerprint)
+        select(func.max(DETAILS.c.warning_id))
+        .where(DETAILS.c.fingerprint.startswith(PREFIX, autoescape=True))
+        .group_by(DETAILS.c.fingerprint)
+        .correlate(None)
     )
     rows = session.execute(
         select(Warning.fingerprint, Warning.status, Warning.ended_at).where(Warning.id.in_(newest))

@@ -1,4 +1,5 @@
-"""Warnings tables: warnings, their append-only time line, notification groups, silences."""
+"""Warnings tables: warnings (state and details), their append-only time line, notification
+groups, silences."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import (
     JSON,
     Boolean,
+    Column,
     Float,
     ForeignKey,
     Index,
@@ -17,63 +19,130 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    join,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from forewarn.db import Base, UTCDateTime
+
+# A warning is stored in two tables joined one to one by id, so that a signal rewrites only a
+# narrow row: `warnings` holds what changes as signals, flushes, escalations and people act on
+# it (status, level, the last signal, flapping history, escalation progress...), and
+# `warning_details` what it is about and what it says, written when it opens (fingerprint,
+# labels, region, routing, release content...). `Warning` maps the join, so its attributes are
+# those of one object. The time line and the other tables refer to `warnings.id`.
+STATE = Table(
+    "warnings",
+    Base.metadata,
+    Column("id", Integer, primary_key=True),
+    # Equal to the fingerprint while the warning is open, else NULL: at most one open per subject.
+    Column("open_fingerprint", String(200), unique=True),
+    Column("status", String(16), nullable=False, index=True),
+    Column("level", SmallInteger),
+    Column("highest_level", SmallInteger),
+    Column("message", Text, nullable=False, default=""),
+    Column("department_id", ForeignKey("departments.id"), index=True),
+    Column("value", Float),
+    Column("score", Float, nullable=False, default=0.0),
+    Column("activated_at", UTCDateTime),
+    Column("acknowledged_at", UTCDateTime),
+    Column("acknowledged_by", String(200)),
+    Column("ended_at", UTCDateTime, index=True),
+    Column("ended_by", String(200)),
+    Column("end_reason", Text),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("last_signal_at", UTCDateTime),
+    Column("last_signal_key", String(200)),
+    Column("last_event_id", Integer),
+    # What that event did: activated, reactivated, level_raised, level_lowered, resolved, lifted...
+    Column("last_change", String(32)),
+    Column("reactivations", Integer, nullable=False, default=0),
+    Column("flapping", Boolean, nullable=False, default=False, index=True),
+    Column("changes", JSON, nullable=False, default=list),
+    Column("muted_by", String(200), index=True),
+    # Progress through the escalation policy snapshot (`escalation`, in the details).
+    Column("escalation_started_at", UTCDateTime),
+    Column("escalation_step", Integer, nullable=False, default=0),
+    Column("escalation_due_at", UTCDateTime, index=True),
+)
+DETAILS = Table(
+    "warning_details",
+    Base.metadata,
+    Column("warning_id", ForeignKey("warnings.id", ondelete="CASCADE"), primary_key=True),
+    Column("fingerprint", String(200), nullable=False, index=True),
+    Column("rule", String(200), nullable=False),
+    Column("title", String(500), nullable=False),
+    Column("labels", JSON, nullable=False),
+    Column("field", String(64), nullable=False, index=True),
+    Column("region_code", String(32)),
+    # Materialised path of the region ("/620000/620100/"): scope and subtree filters by prefix.
+    Column("region_path", String(400), nullable=False, index=True),
+    Column("site_code", String(64), index=True),
+    Column("routing", JSON, nullable=False, default=dict),
+    # The release content as written at the first activation; read it through `content`.
+    Column("content", JSON, nullable=False, default=dict),
+    Column("explanation", JSON, nullable=False, default=dict),
+    Column("started_at", UTCDateTime, nullable=False, index=True),
+    Column("assignee", String(200)),
+    # The escalation policy snapshot taken when the clock started.
+    Column("escalation", JSON),
+)
+DETAIL_NAMES = frozenset(c.name for c in DETAILS.columns if c.name != "warning_id")
+STATE_NAMES = frozenset(c.name for c in STATE.columns if c.name != "id")
+
+
+def table_for(name: str) -> Table:
+    """The table that stores the warning column `name` (``id``: the state table)."""
+    return DETAILS if name in DETAIL_NAMES else STATE
 
 
 class Warning(Base):
     """The managed object born from a rule firing: one per fingerprint while open."""
 
-    __tablename__ = "warnings"
+    __table__ = join(STATE, DETAILS, STATE.c.id == DETAILS.c.warning_id)
+    __mapper_args__ = {"exclude_properties": ["content"]}
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(String(200), index=True)
-    # Equal to `fingerprint` while the warning is open, else NULL: at most one open per subject.
-    open_fingerprint: Mapped[str | None] = mapped_column(String(200), unique=True)
-    rule: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(16), index=True)
-    level: Mapped[int | None] = mapped_column(SmallInteger)
-    highest_level: Mapped[int | None] = mapped_column(SmallInteger)
-    title: Mapped[str] = mapped_column(String(500))
-    message: Mapped[str] = mapped_column(Text, default="")
-    labels: Mapped[dict[str, str]] = mapped_column(JSON)
-    field: Mapped[str] = mapped_column(String(64), index=True)
-    region_code: Mapped[str | None] = mapped_column(String(32))
-    # Materialised path of the region ("/620000/620100/"): scope and subtree filters by prefix.
-    region_path: Mapped[str] = mapped_column(String(400), index=True)
-    site_code: Mapped[str | None] = mapped_column(String(64), index=True)
-    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
-    routing: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # The release content as written at the first activation; read it through `content`.
-    stored_content: Mapped[dict[str, Any]] = mapped_column("content", JSON, default=dict)
-    explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    value: Mapped[float | None] = mapped_column(Float)
-    score: Mapped[float] = mapped_column(Float, default=0.0)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
-    assignee: Mapped[str | None] = mapped_column(String(200))
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    ended_by: Mapped[str | None] = mapped_column(String(200))
-    end_reason: Mapped[str | None] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    last_signal_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_signal_key: Mapped[str | None] = mapped_column(String(200))
-    last_event_id: Mapped[int | None] = mapped_column(Integer)
-    # What that event did: activated, reactivated, level_raised, level_lowered, resolved, lifted...
-    last_change: Mapped[str | None] = mapped_column(String(32))
-    reactivations: Mapped[int] = mapped_column(Integer, default=0)
-    flapping: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
-    changes: Mapped[list[float]] = mapped_column(JSON, default=list)
-    muted_by: Mapped[str | None] = mapped_column(String(200), index=True)
-    # Escalation: the policy snapshot taken when the clock started, and the progress through it.
-    escalation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    escalation_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    escalation_step: Mapped[int] = mapped_column(Integer, default=0)
-    escalation_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    id: Mapped[int] = column_property(STATE.c.id, DETAILS.c.warning_id)
+    fingerprint: Mapped[str]
+    open_fingerprint: Mapped[str | None]
+    rule: Mapped[str]
+    status: Mapped[str]
+    level: Mapped[int | None]
+    highest_level: Mapped[int | None]
+    title: Mapped[str]
+    message: Mapped[str]
+    labels: Mapped[dict[str, str]]
+    field: Mapped[str]
+    region_code: Mapped[str | None]
+    region_path: Mapped[str]
+    site_code: Mapped[str | None]
+    department_id: Mapped[int | None]
+    routing: Mapped[dict[str, Any]]
+    stored_content: Mapped[dict[str, Any]] = column_property(DETAILS.c.content)
+    explanation: Mapped[dict[str, Any]]
+    value: Mapped[float | None]
+    score: Mapped[float]
+    started_at: Mapped[datetime]
+    activated_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None]
+    assignee: Mapped[str | None]
+    ended_at: Mapped[datetime | None]
+    ended_by: Mapped[str | None]
+    end_reason: Mapped[str | None]
+    updated_at: Mapped[datetime]
+    last_signal_at: Mapped[datetime | None]
+    last_signal_key: Mapped[str | None]
+    last_event_id: Mapped[int | None]
+    last_change: Mapped[str | None]
+    reactivations: Mapped[int]
+    flapping: Mapped[bool]
+    changes: Mapped[list[float]]
+    muted_by: Mapped[str | None]
+    escalation: Mapped[dict[str, Any] | None]
+    escalation_started_at: Mapped[datetime | None]
+    escalation_step: Mapped[int]
+    escalation_due_at: Mapped[datetime | None]
 
     @property
     def content(self) -> dict[str, Any]:
