@@ -289,38 +289,6 @@ def query(
     return out
 
 
-def fetch(
-    session: Session,
-    table: Table,
-    names: Sequence[str],
-    key: str,
-    values: Sequence[Any],
-    *,
-    where: str = "",
-    params: Sequence[Any] = (),
-    lock: bool = False,
-) -> list[dict[str, Any]]:
-    """Rows of `table` whose `key` is among `values`, as dicts of `names`.
-
-    Datetimes come back aware UTC and booleans as bools; JSON columns come back as their text
-    (parse them with ``decide.parse_json``, memoised). `where` is extra SQL with ``?``
-    placeholders for `params` (datetimes among them are adapted for the backend).
-    """
-    if not values:
-        return []
-    dialect = session.get_bind().dialect.name
-    cols = [
-        f"{n}::text" if dialect != "sqlite" and isinstance(table.c[n].type, JSON) else n
-        for n in names
-    ]
-    test, arg = among(key, values, dialect)
-    sql = f"SELECT {', '.join(cols)} FROM {table.name} WHERE {test}"
-    sql += f" AND ({where})" if where else ""
-    sql += f" ORDER BY {key}" + (" FOR UPDATE" if lock and dialect != "sqlite" else "")
-    rows = query(session, sql, [arg, *params], types=[table.c[n].type for n in names])
-    return [dict(zip(names, row, strict=True)) for row in rows]
-
-
 def delete_rows(
     session: Session, table: Table, rows: Sequence[dict[str, Any]], keys: tuple[str, ...]
 ) -> None:

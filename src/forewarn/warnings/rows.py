@@ -40,10 +40,13 @@ def fetch(
     params: Sequence[Any] = (),
     lock: bool = False,
 ) -> list[dict[str, Any]]:
-    """Warnings whose column `key` is among `values`, as dicts of `names` (see ``bulk.fetch``:
-    datetimes aware, JSON as text). `where`: extra SQL on ``w.``/``d.`` columns with ``?``
-    placeholders; `lock` locks the state rows on PostgreSQL. Reads the details table only
-    when a column needs it."""
+    """Warnings whose column `key` is among `values`, as dicts of `names`.
+
+    Datetimes come back aware UTC and booleans as bools; JSON columns come back as their text
+    (parse them with ``decide.parse_json``, memoised). `where` is extra SQL on ``w.``/``d.``
+    columns with ``?`` placeholders for `params`; `lock` locks the state rows on PostgreSQL.
+    Reads the details table only when a column needs it.
+    """
     if not values:
         return []
     dialect = session.get_bind().dialect.name
