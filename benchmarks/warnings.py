@@ -130,15 +130,33 @@ def _labels(site: int, counties: list[str]) -> dict[str, str]:
             "field": FIELDS[site % len(FIELDS)]}  # fmt: skip
 
 
+def _explanation(rule: int, level: int | None, value: float, at: datetime) -> dict[str, object]:
+    """An explanation shaped like the engine's (``detect/explain.py``): its values change with
+    every signal, as a real detector's do."""
+    bounds = {"blue": 60.0, "yellow": 70.0, "orange": 80.0, "red": 90.0}
+    return {
+        "rule": f"r{rule}", "rule_name": f"Rule {rule}", "field": FIELDS[rule % len(FIELDS)],
+        "detector": "threshold", "params": {"levels": {k: f">= {v}" for k, v in bounds.items()}},
+        "transition": "level_changed" if level else "resolved", "cause": "value",
+        "previous_state": "firing", "value": value, "measure": value, "score": value / 100,
+        "baseline": 50.0, "scale": 7.5,
+        "threshold": {"enter": list(bounds.values())[(level or 1) - 1], "exit": 55.0},
+        "for_s": 0, "keep_firing_for_s": 0, "missing_data": False,
+        "started_at": at.isoformat(), "annotations": {"summary": f"Rule {rule} at {value:.1f}"},
+    }  # fmt: skip
+
+
 def _signal(fp: tuple[int, int], state: str, level: int | None, at: datetime, counties: list[str]):
     from forewarn.common import Level
     from forewarn.detect.signals import Signal, SignalState
 
     rule, site = fp
+    value = 50.0 + 10.0 * (level or 0) + (site % 97) / 10
     return Signal(
         rule=f"r{rule}", fingerprint=f"r{rule}:s{site}", labels=_labels(site, counties),
         state=SignalState(state), level=Level(level) if level else None, at=at, started_at=at,
-        value=float(level or 0), message="benchmark",
+        value=value, message=f"r{rule} at s{site}: {value:.1f}",
+        explanation=_explanation(rule, level, value, at),
     )  # fmt: skip
 
 
