@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 from lxml import html
+from sqlalchemy import select
 
+from forewarn.catalogue.models import Department
+from forewarn.warnings.timeline import SYSTEM, append_events, event_row
 from tests.web import scenario
 from tests.web.conftest import LOGIN_TOKEN, sign_in
 
@@ -70,6 +74,32 @@ def test_warning_page_shows_explanation_chart_timeline_and_actions(web_as, built
     assert kinds.count("level_changed") == 3
     actions = {"ack", "assign", "comment", "escalate", "silence", "lift", "draft"}
     assert set(page.xpath("//details/@data-action")) == actions
+
+
+def test_timeline_names_the_department_whose_inbox_was_told(web_app, web_as, built):
+    with web_app.state.sessions() as session:
+        dept = session.scalar(select(Department).where(Department.code == "gs-em"))
+        assert dept is not None
+        wid = built.warnings["ch4"]
+        data = {"channel": "inapp", "target": f"department:{dept.id}", "reason": "activated"}
+        stray = {"channel": "inapp", "target": "department:999999", "reason": "activated"}
+        append_events(
+            session,
+            [
+                event_row(wid, datetime.now(UTC), "notification_delivered", SYSTEM, data=data),
+                event_row(wid, datetime.now(UTC), "notification_delivered", SYSTEM, data=stray),
+            ],
+        )
+        session.commit()
+    for lang, name in (("en", "Gansu Emergency Management"), ("zh", "甘肃省应急管理厅")):
+        client = web_as("duty_officer", "gs-em", **{"accept-language": lang})
+        for path in (f"/warnings/{wid}", f"/warnings/{wid}/timeline"):
+            told = doc(client.get(path)).xpath(
+                '//li[@data-event="notification_delivered"]/p[contains(@class, "muted")]'
+            )
+            texts = [t.text_content().strip() for t in told]
+            assert f"inapp → {name}" in texts, (lang, path, texts)
+            assert "inapp → department:999999" in texts  # unknown: shown as stored
 
 
 def test_map_counts_and_events_follow_the_active_warnings(web_as, built):

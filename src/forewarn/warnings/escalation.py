@@ -83,7 +83,7 @@ def next_step(
     step = found["steps"][taken]
     minutes = found["ack_within_s"] / 60
     reason = (
-        f"not acknowledged within {minutes:g} min of {started.isoformat()}: "
+        f"not acknowledged within {minutes:g} min: "
         f"step {taken + 1} of {len(found['steps'])} ({step['notify']})"
     )
     return StepDue(taken, _receiver(snap, step), reason, due_at(snap, level, started, taken + 1))

@@ -6,13 +6,14 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forewarn.api.deps import CurrentPrincipal, NowDep, SessionDep, require
 from forewarn.auth.permissions import Permission
 from forewarn.auth.principal import Principal
 from forewarn.catalogue import service as catalogue
-from forewarn.catalogue.models import Series
+from forewarn.catalogue.models import Department, Series
 from forewarn.common import Level
 from forewarn.errors import ForewarnError, InvalidTransition
 from forewarn.timeutil import to_ms
@@ -27,6 +28,22 @@ from forewarn.web.publishing import publication_context
 from forewarn.web.render import language, page
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
+INAPP_DEPARTMENT = "department:"  # in-app targets: a department's inbox
+
+
+def target_names(session: Session, events: list[WarningEvent], lang: str) -> dict[str, str]:
+    """Names of the departments whose in-app inboxes appear as targets on a time line."""
+    ids = set()
+    for ev in events:
+        target = ev.data.get("target") if isinstance(ev.data, dict) else None
+        if isinstance(target, str) and target.startswith(INAPP_DEPARTMENT):
+            number = target.removeprefix(INAPP_DEPARTMENT)
+            if number.isdigit():
+                ids.add(int(number))
+    if not ids:
+        return {}
+    found = session.scalars(select(Department).where(Department.id.in_(sorted(ids))))
+    return {f"{INAPP_DEPARTMENT}{d.id}": name_of(d, lang) for d in found}
 
 
 def series_of(session: Session, warning: Warning, principal: Principal) -> Series | None:
@@ -119,6 +136,7 @@ def warning_context(
     return {
         "warning": warning,
         "events": list(reversed(events)),
+        "target_names": target_names(session, events, lang),
         "series": series,
         "chart": warning_chart(session, warning, events, series, now, lang=lang, tz=tz),
         "actions": allowed(principal, warning),
@@ -161,5 +179,6 @@ def warning_timeline(
     """The time line alone (polled by htmx)."""
     warning = warnings_service.get_warning(session, warning_id, scope=principal.scope)
     events = list(reversed(warnings_service.timeline(session, warning.id)))
-    context = {"warning": warning, "events": events}
+    names = target_names(session, events, language(request))
+    context = {"warning": warning, "events": events, "target_names": names}
     return page(request, "warning_timeline.html", context, now=now)
