@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from forewarn.api.deps import CurrentPrincipal, NowDep, SessionDep, require
@@ -100,7 +100,14 @@ def desk_context(
     }
 
 
-def _filters(level: Short, field: Short, region: Short, status: Short, offset: int) -> Filters:
+def desk_filters(
+    level: Short = None,
+    field: Short = None,
+    region: Short = None,
+    status: Short = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Filters:
+    """The desk's filters from the query string (unknown status: the open warnings)."""
     return Filters(
         level=level or None,
         field=field or None,
@@ -116,14 +123,9 @@ def desk(
     session: SessionDep,
     principal: CurrentPrincipal,
     now: NowDep,
-    level: Short = None,
-    field: Short = None,
-    region: Short = None,
-    status: Short = None,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    filters: Annotated[Filters, Depends(desk_filters)],
 ) -> Response:
     """The warning desk."""
-    filters = _filters(level, field, region, status, offset)
     context = desk_context(request, session, principal.scope, filters)
     return page(request, "desk.html", context, now=now)
 
@@ -134,14 +136,9 @@ def desk_queue(
     session: SessionDep,
     principal: CurrentPrincipal,
     now: NowDep,
-    level: Short = None,
-    field: Short = None,
-    region: Short = None,
-    status: Short = None,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    filters: Annotated[Filters, Depends(desk_filters)],
 ) -> Response:
     """The queue alone (polled by htmx, and swapped in when a filter changes)."""
-    filters = _filters(level, field, region, status, offset)
     context = desk_context(request, session, principal.scope, filters)
     response = page(request, "desk_queue.html", context, now=now)
     if request.headers.get("hx-request"):

@@ -16,6 +16,7 @@ the upper bound. Counts are evaluated in Python (one vectorised call per series 
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -34,13 +35,13 @@ PRESETS = {"noufaily_2013": methods.NOUFAILY_2013, "farrington_1996": methods.FA
 class _CountParams(DetectorParams):
     measure: Literal["ratio", "excess", "score", "alarm"] = "ratio"
 
+    @abstractmethod
     def history(self) -> int:
         """Past periods kept per series."""
-        raise NotImplementedError
 
+    @abstractmethod
     def evaluate(self, counts: NDArray[np.float64], indices: NDArray[np.int64]) -> Any:
         """Run the method at `indices`."""
-        raise NotImplementedError
 
 
 class EarsParams(_CountParams):
