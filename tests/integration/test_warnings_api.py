@@ -131,6 +131,22 @@ def test_detail_explains_itself_with_its_time_line(client, world):
     assert client.get("/api/v1/warnings/999999").status_code == 404
 
 
+def test_detail_explanation_is_that_of_the_latest_level_change(client, world, sessions):
+    def signal(level, minute, value):
+        return Signal(rule="ch4_high", fingerprint="ch4_high:mine-honggu-1", labels=MINE,
+                      state=SignalState.FIRING, level=level, at=at(minute), started_at=at(0),
+                      value=value, message="ch4", explanation={"value": value, "step": minute})  # fmt: skip
+
+    with session_scope(sessions) as s:
+        apply_signals(s, [signal(Level.RED, 3, 2.5), signal(Level.YELLOW, 4, 1.1)], now=at(4),
+                      desk=Desk())  # fmt: skip
+    body = client.get(f"/api/v1/warnings/{world['ch4_high']}").json()
+    assert body["level"] == "yellow"
+    assert body["explanation"] == {"value": 1.1, "step": 4}
+    raised = [e for e in body["timeline"] if e["kind"] == "level_changed"]
+    assert [e["data"]["explanation"]["value"] for e in raised] == [2.5, 1.1]
+
+
 def test_acknowledge_assign_comment_and_lift(client, world):
     wid = world["ch4_high"]
     acked = client.post(f"/api/v1/warnings/{wid}/ack", json={"comment": "on it"})

@@ -192,6 +192,13 @@ class Decider:
             found = self._found[key] = walk_up(self.directory, region, field_code)
         return found
 
+    def _routing_of(self, region: str, field_code: str, found: Responsibility) -> dict[str, Any]:
+        """``routing_json``, one shared object per region and field in a batch."""
+        routing = self._routing.get((region, field_code))
+        if routing is None:
+            routing = self._routing[(region, field_code)] = routing_json(found, field_code)
+        return routing
+
     def labels_of(self, signal: Signal) -> dict[str, str]:
         """The signal's labels completed with its site's labels and name."""
         labels = dict(signal.labels)
@@ -249,9 +256,7 @@ class Decider:
             "region_path": region.path if region else "/",
             "site_code": site.code if site else labels.get("site"),
             "department_id": primary.id if primary else None,
-            "routing": self._routing.setdefault(
-                (region.code if region else "", field_code), routing_json(found, field_code)
-            ),
+            "routing": self._routing_of(region.code if region else "", field_code, found),
             "content": {},
             "explanation": signal.explanation,
             "value": signal.value,
@@ -325,7 +330,8 @@ class Decider:
         if level is not None and level > (d.row["highest_level"] or 0):
             d.put({"highest_level": level})
         data: dict[str, Any] = _evidence(signal) if rule.sets_level else {"value": signal.value}
-        if rule.sets_level and signal.explanation:
+        if d.new and rule.sets_level and signal.explanation:
+            # Written once with the details; later explanations live on their level events.
             d.put({"explanation": signal.explanation})
         change = rule.event
         if rule.event == "level_changed" and before.level is not None and step.level is not None:

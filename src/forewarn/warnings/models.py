@@ -81,6 +81,8 @@ DETAILS = Table(
     Column("routing", JSON, nullable=False, default=dict),
     # The release content as written at the first activation; read it through `content`.
     Column("content", JSON, nullable=False, default=dict),
+    # The detector's explanation the warning opened with; each later one is on its level event
+    # (read the current one with ``timeline.current_explanation``).
     Column("explanation", JSON, nullable=False, default=dict),
     Column("started_at", UTCDateTime, nullable=False, index=True),
     Column("assignee", String(200)),

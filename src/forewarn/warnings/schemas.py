@@ -13,6 +13,7 @@ from forewarn.common import Level
 from forewarn.warnings.content import current_content, level_text
 from forewarn.warnings.models import Silence, Warning, WarningEvent
 from forewarn.warnings.muting import silence_state
+from forewarn.warnings.timeline import current_explanation
 
 
 class _Body(BaseModel):
@@ -110,7 +111,7 @@ class WarningDetail(WarningRead):
         base = WarningRead.of(w).model_dump()
         return cls(
             **base,
-            explanation=w.explanation or {},
+            explanation=current_explanation(w.explanation, events),
             content=current_content(w.content or {}, w.level),
             routing=w.routing or {},
             escalation=w.escalation,

@@ -6,10 +6,11 @@ e.g. ``kind="notification_delivered"`` or ``kind="cap_issued"``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forewarn.common import Level
@@ -69,3 +70,37 @@ def record_event(
     """Append one event to a warning's time line (for other domains); its id."""
     row = event_row(warning_id, time, kind, actor, level=level, data=data)
     return append_events(session, [row])[0]
+
+
+def explanation_of(data: Any) -> dict[str, Any] | None:
+    """The detector's explanation an event carries (level events do), else None."""
+    found = data.get("explanation") if isinstance(data, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+def current_explanation(
+    opening: Mapping[str, Any] | None, events: Iterable[WarningEvent]
+) -> dict[str, Any]:
+    """A warning's explanation now: that of its latest level event, else the one it opened with.
+
+    The details row keeps the explanation a warning opened with (written once); each level
+    change's explanation is on its time-line event, so it is stored once and never rewritten.
+    """
+    found = dict(opening or {})
+    for event in events:
+        explanation = explanation_of(event.data)
+        if explanation is not None:
+            found = explanation
+    return found
+
+
+def level_explanations(session: Session, warning_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The explanations on the level events of the given warnings, oldest first."""
+    if not warning_ids:
+        return []
+    events = session.scalars(
+        select(WarningEvent)
+        .where(WarningEvent.warning_id.in_(warning_ids), WarningEvent.level.is_not(None))
+        .order_by(WarningEvent.id)
+    )
+    return [e for ev in events if (e := explanation_of(ev.data)) is not None]

@@ -17,6 +17,7 @@ from forewarn.catalogue.models import Series
 from forewarn.readings import service as readings
 from forewarn.timeutil import to_ms
 from forewarn.warnings.models import Warning, WarningEvent
+from forewarn.warnings.timeline import explanation_of
 from forewarn.web.format import LEVELS
 
 MAX_POINTS = 800
@@ -81,13 +82,9 @@ def baseline(explanation: Mapping[str, Any]) -> tuple[str, float] | None:
 
 
 def explanations_of(warning: Warning, events: Sequence[WarningEvent]) -> list[dict[str, Any]]:
-    """Every explanation the warning carried: on its level events, then its current one."""
-    found = [
-        ev.data["explanation"]
-        for ev in events
-        if isinstance(ev.data, dict) and isinstance(ev.data.get("explanation"), dict)
-    ]
-    return [*found, warning.explanation or {}]
+    """Every explanation the warning carried: the one it opened with, then its level events'."""
+    found = [e for ev in events if (e := explanation_of(ev.data)) is not None]
+    return [warning.explanation or {}, *found]
 
 
 def points(session: Session, series_id: int, start: datetime, end: datetime) -> list[list[float]]:

@@ -19,6 +19,7 @@ from forewarn.errors import InvalidInput
 from forewarn.timeutil import parse_duration, to_ms
 from forewarn.warnings import service as warnings_service
 from forewarn.warnings.models import Warning
+from forewarn.warnings.timeline import level_explanations
 from forewarn.web import chart, queries
 from forewarn.web.errors import WebRoute
 from forewarn.web.format import LEVELS, name_of
@@ -116,7 +117,8 @@ def explorer_chart(
     tz: str,
 ) -> dict[str, Any]:
     """The chart of the chosen series and span."""
-    explanations = [w.explanation or {} for w in warnings]
+    opened = [w.explanation or {} for w in warnings]
+    explanations = opened + level_explanations(session, [w.id for w in warnings])
     return {
         **chart.series_meta(series, name_of(series.indicator, lang), tz),
         "points": chart.points(session, series.id, span.start, span.end),

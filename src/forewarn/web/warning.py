@@ -20,6 +20,7 @@ from forewarn.timeutil import to_ms
 from forewarn.warnings import service as warnings_service
 from forewarn.warnings.lifecycle import OPEN, Action, State, Status, on_action
 from forewarn.warnings.models import Warning, WarningEvent
+from forewarn.warnings.timeline import current_explanation
 from forewarn.web import chart
 from forewarn.web.actions import SILENCE_HOURS
 from forewarn.web.errors import WebRoute
@@ -112,7 +113,7 @@ def warning_chart(
         return None
     start, end = chart_window(warning, series, now)
     explanations = chart.explanations_of(warning, events)
-    base = chart.baseline(warning.explanation or {})
+    base = chart.baseline(current_explanation(warning.explanation, events))
     return {
         **chart.series_meta(series, name_of(series.indicator, lang), tz),
         "points": chart.points(session, series.id, start, end),
