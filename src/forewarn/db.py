@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -13,6 +14,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
+
+from forewarn.walcheckpoint import Checkpointer
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -54,6 +57,15 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    _set_pragmas(dbapi_connection, autocheckpoint=True)
+
+
+def _sqlite_pragmas_checkpointed(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # The engine's `Checkpointer` thread checkpoints the log; commits do not.
+    _set_pragmas(dbapi_connection, autocheckpoint=False)
+
+
+def _set_pragmas(dbapi_connection: Any, *, autocheckpoint: bool) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -64,19 +76,39 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     # warnings benchmark). Allocated as used, so idle connections stay small.
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA temp_store=MEMORY")
+    if not autocheckpoint:
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
+
+
+_CHECKPOINTERS: weakref.WeakKeyDictionary[Engine, Checkpointer] = weakref.WeakKeyDictionary()
+
+
+def checkpointer_of(engine: Engine) -> Checkpointer | None:
+    """The log checkpointer of an engine on a SQLite file (None for other engines)."""
+    return _CHECKPOINTERS.get(engine)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys, a busy timeout and a larger page cache
-    on every connection."""
+    on every connection, and a database file its log checkpointed on a thread of its own
+    (``walcheckpoint``)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        on_file = bool(path) and path != ":memory:" and not path.startswith("file:")
+        on_file = on_file and "?" not in path
+        if on_file:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"check_same_thread": False})
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        if not on_file:
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        checkpointer = Checkpointer(Path(path).absolute())
+        event.listen(engine, "connect", _sqlite_pragmas_checkpointed)
+        _CHECKPOINTERS[engine] = checkpointer
+        weakref.finalize(engine, checkpointer.stop)
+        checkpointer.start()
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)

@@ -104,8 +104,7 @@ def _write(session: Session, drafts: list[Draft]) -> None:
     for (d, index), eid in zip(owners, append_events(session, events), strict=True):
         if index in d.state_events:
             d.put({"last_event_id": eid})
-    changes = [{"id": d.row["id"], **{k: d.row[k] for k in d.dirty}} for d in drafts if not d.new]
-    rows.update(session, changes)
+    rows.update(session, [(d.row["id"], d.row, d.dirty) for d in drafts if not d.new])
 
 
 def _keys_may_change(desk: Desk, d: Draft) -> bool:

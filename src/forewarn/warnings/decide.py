@@ -116,10 +116,15 @@ class Draft:
         )  # fmt: skip
 
 
+@lru_cache(maxsize=4096)
+def _key_head(state: SignalState, level: Level | None, at: datetime) -> str:
+    # Memoised: the signals of a batch share a few states, levels and times.
+    return f"{state.value}:{LABEL[level] if level else '-'}:{at.isoformat()}"[:200]
+
+
 def signal_key(signal: Signal) -> str:
     """What makes a signal the same signal when it is sent again."""
-    level = LABEL[signal.level] if signal.level else "-"
-    return f"{signal.state.value}:{level}:{signal.at.isoformat()}"[:200]
+    return _key_head(signal.state, signal.level, signal.at)
 
 
 def is_stale(row: dict[str, Any], signal: Signal) -> bool:
@@ -315,9 +320,10 @@ class Decider:
     def _step(self, d: Draft, step: Step, signal: Signal, before: State) -> None:
         rule, at = step.rule, signal.at
         level = int(step.level) if step.level else None
+        status = step.status.value
         d.put(
             {
-                "status": step.status.value,
+                "status": status,
                 "level": level,
                 "last_signal_at": at,
                 "last_signal_key": signal_key(signal),
@@ -342,7 +348,7 @@ class Decider:
             at,
             state=step.changed or rule.to is not None,
             level=int(step.level) if rule.sets_level and step.level else None,
-            status=step.status.value if rule.to is not None else None,
+            status=status if rule.to is not None else None,
             rule=rule.name,
             data=data,
         )

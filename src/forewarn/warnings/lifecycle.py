@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from forewarn.common import Level
 from forewarn.errors import InvalidTransition
@@ -107,17 +108,15 @@ TABLE[(_S.PENDING, Action.PEND, "-")] = Rule(
 )
 
 
-@dataclass(frozen=True)
-class State:
-    """What the lifecycle needs to know about a warning."""
+class State(NamedTuple):
+    """What the lifecycle needs to know about a warning (a tuple: one is built per signal)."""
 
     status: Status
     level: Level | None
     ended_at: datetime | None = None
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """The outcome of a transition: the rule, and the warning's status and level after it."""
 
     rule: Rule
@@ -190,8 +189,7 @@ def reactivates(state: State, at: datetime, window_s: float) -> bool:
     return (at - state.ended_at).total_seconds() <= window_s
 
 
-@dataclass(frozen=True)
-class Flapping:
+class Flapping(NamedTuple):
     """Recent change times (epoch seconds, oldest first) and whether the warning flaps."""
 
     changes: tuple[float, ...] = ()

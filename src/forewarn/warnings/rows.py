@@ -83,17 +83,23 @@ def insert(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     return ids
 
 
-def update(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Update warnings by ``id``, each with only the columns it carries, in their tables."""
+def update(session: Session, changes: Iterable[tuple[int, dict[str, Any], Iterable[str]]]) -> None:
+    """Update warnings: for each (id, columns, names), write the named columns, each in its
+    table."""
     states, details = [], []
-    for row in rows:
-        state = {k: v for k, v in row.items() if k in STATE_NAMES}
-        if state:
-            state["id"] = row["id"]
+    for wid, row, names in changes:
+        state: dict[str, Any] = {"id": wid}
+        detail: dict[str, Any] | None = None
+        for name in names:
+            if name in DETAIL_NAMES:
+                if detail is None:
+                    detail = {"warning_id": wid}
+                detail[name] = row[name]
+            elif name in STATE_NAMES:
+                state[name] = row[name]
+        if len(state) > 1:
             states.append(state)
-        if _needs_details(row):
-            detail = {k: v for k, v in row.items() if k in DETAIL_NAMES}
-            detail["warning_id"] = row["id"]
+        if detail is not None:
             details.append(detail)
     bulk.update_rows(session, STATE, states)
     bulk.update_rows(session, DETAILS, details, keys=("warning_id",))
