@@ -64,7 +64,7 @@ def parse_json(raw: Any) -> Any:
     return raw
 
 
-@dataclass
+@dataclass(slots=True)
 class Draft:
     """A warning being changed by a batch: its columns, what changed, events to append."""
 
