@@ -63,7 +63,8 @@ class Checkpointer:
             stat = self.wal.stat()
         except OSError:  # no log (yet, or any more)
             return False
-        if stat.st_size < self.threshold_bytes or (stat.st_size, stat.st_mtime_ns) == self._caught_up:
+        seen = (stat.st_size, stat.st_mtime_ns)
+        if stat.st_size < self.threshold_bytes or seen == self._caught_up:
             return False
         if self._connection is None:
             # mode=rw: never create a database that is not there (any more).
@@ -72,7 +73,7 @@ class Checkpointer:
         busy, frames, copied = self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         self.checkpoints += 1
         # Nothing more to copy until a writer touches the log again.
-        self._caught_up = (stat.st_size, stat.st_mtime_ns) if not busy and frames == copied else None
+        self._caught_up = seen if not busy and frames == copied else None
         return True
 
     def _run(self) -> None:

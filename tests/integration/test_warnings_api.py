@@ -135,7 +135,8 @@ def test_detail_explanation_is_that_of_the_latest_level_change(client, world, se
     def signal(level, minute, value):
         return Signal(rule="ch4_high", fingerprint="ch4_high:mine-honggu-1", labels=MINE,
                       state=SignalState.FIRING, level=level, at=at(minute), started_at=at(0),
-                      value=value, message="ch4", explanation={"value": value, "step": minute})  # fmt: skip
+                      value=value, message="ch4",
+                      explanation={"value": value, "step": minute})  # fmt: skip
 
     with session_scope(sessions) as s:
         apply_signals(s, [signal(Level.RED, 3, 2.5), signal(Level.YELLOW, 4, 1.1)], now=at(4),
