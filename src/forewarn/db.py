@@ -60,9 +60,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     _set_pragmas(dbapi_connection, autocheckpoint=True)
 
 
-def _sqlite_pragmas_checkpointed(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-    # The engine's `Checkpointer` thread checkpoints the log; commits do not.
-    _set_pragmas(dbapi_connection, autocheckpoint=False)
+def _checkpointed(checkpointer: Checkpointer) -> Callable[[Any, ConnectionPoolEntry], None]:
+    def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # The engine's `Checkpointer` thread checkpoints the log; commits do not.
+        _set_pragmas(dbapi_connection, autocheckpoint=False)
+        checkpointer.ensure_running()
+
+    return on_connect
 
 
 def _set_pragmas(dbapi_connection: Any, *, autocheckpoint: bool) -> None:
@@ -105,7 +109,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine
         checkpointer = Checkpointer(Path(path).absolute())
-        event.listen(engine, "connect", _sqlite_pragmas_checkpointed)
+        event.listen(engine, "connect", _checkpointed(checkpointer))
         _CHECKPOINTERS[engine] = checkpointer
         weakref.finalize(engine, checkpointer.stop)
         checkpointer.start()

@@ -14,6 +14,7 @@ collected or the process exits; SQLite checkpoints what is left when the last co
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -37,6 +38,7 @@ class Checkpointer:
         self._thread: threading.Thread | None = None
         self._connection: sqlite3.Connection | None = None
         self._caught_up: tuple[int, int] | None = None  # the log's size and mtime, all copied
+        self._pid = os.getpid()
 
     def start(self) -> None:
         """Start the thread (once)."""
@@ -45,6 +47,16 @@ class Checkpointer:
                 target=self._run, name=f"wal-checkpoint:{self.path.name}", daemon=True
             )
             self._thread.start()
+
+    def ensure_running(self) -> None:
+        """Start the thread again in a process forked after it started (threads do not
+        survive a fork); a stopped checkpointer stays stopped."""
+        if self._pid != os.getpid():
+            self._pid = os.getpid()
+            # The parent's thread and connection are not this process's: start afresh.
+            self._thread, self._connection, self._caught_up = None, None, None
+        if not self._stop.is_set():
+            self.start()
 
     def stop(self, *, wait: bool = False) -> None:
         """Ask the thread to stop (it closes its connection); `wait` for it to end."""

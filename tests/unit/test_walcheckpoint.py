@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import sqlite3
 import time
 
@@ -77,3 +78,30 @@ def test_memory_databases_have_no_checkpointer():
     assert checkpointer_of(engine) is None
     with engine.connect() as c:
         assert c.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 1000
+
+
+def test_a_forked_process_gets_a_checkpointer_of_its_own(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'd.db'}")
+    with engine.begin() as c:
+        c.execute(text("CREATE TABLE t (x BLOB)"))
+    engine.dispose()
+    checkpointer = checkpointer_of(engine)
+    assert checkpointer is not None
+    before = checkpointer.checkpoints
+    pid = os.fork()
+    if pid == 0:  # the child: its first connection starts a thread of its own
+        code = 1
+        try:
+            assert not checkpointer.running  # the parent's thread did not come along
+            with engine.begin() as c:
+                for _ in range(20):
+                    c.execute(text("INSERT INTO t VALUES (randomblob(500000))"))
+            deadline = time.monotonic() + 30
+            while checkpointer.checkpoints == before and time.monotonic() < deadline:
+                time.sleep(0.05)
+            code = 0 if checkpointer.running and checkpointer.checkpoints > before else 2
+        finally:
+            os._exit(code)
+    _pid, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert checkpointer.running  # the parent's own thread runs on
