@@ -160,8 +160,9 @@ def _groups(
             continue
         found = decider.responsibility(d.row["region_code"], d.row["field"])
         join.append(effects.Routed(d.row["id"], labels, tuple(x.id for x in found.departments)))
-    groups = effects.join_groups(session, join, desk, now) if join else set()
-    return groups | (effects.groups_of(session, stay) if stay else set())
+    held = effects.memberships(session, [r.warning_id for r in join] + stay)  # one read
+    groups = effects.join_groups(session, join, desk, now, held) if join else set()
+    return groups.union(*(held[w] for w in stay))
 
 
 def apply_signals(

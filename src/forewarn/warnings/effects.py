@@ -68,11 +68,19 @@ def _dynamic(desk: Desk, receiver: str) -> bool:
     return found is None or any(t.split(":")[0] in ("responsible", "parent") for t in found.to)
 
 
-def join_groups(session: Session, routed: Sequence[Routed], desk: Desk, now: datetime) -> set[int]:
+def join_groups(
+    session: Session,
+    routed: Sequence[Routed],
+    desk: Desk,
+    now: datetime,
+    held: dict[int, set[int]] | None = None,
+) -> set[int]:
     """Put each warning into the groups of the routes it matches now; all its group ids.
 
     Memberships are sticky: a receiver told of a warning also hears how it ends, even when a
-    level change no longer routes the warning to it.
+    level change no longer routes the warning to it. `held`: the warnings' memberships if the
+    caller has read them (updated in place), else they are read here; only memberships not
+    held yet are inserted.
     """
     wanted: dict[tuple[str, str], dict[str, Any]] = {}
     pairs: list[tuple[int, tuple[str, str]]] = []
@@ -96,10 +104,17 @@ def join_groups(session: Session, routed: Sequence[Routed], desk: Desk, now: dat
             if ident not in wanted:
                 wanted[ident] = _group_row(route, key, item.labels, depts, now)
     ids = _group_ids(session, wanted)
-    members = [{"group_id": ids[ident], "warning_id": wid} for wid, ident in pairs]
-    insert_ignore(session, GroupMember, members)
-    current = memberships(session, [r.warning_id for r in routed])
-    return set().union(*current.values()) if current else set()
+    if held is None:
+        held = memberships(session, [r.warning_id for r in routed])
+    members = []
+    for wid, ident in pairs:
+        gid = ids[ident]
+        groups = held.setdefault(wid, set())
+        if gid not in groups:
+            groups.add(gid)
+            members.append({"group_id": gid, "warning_id": wid})
+    insert_ignore(session, GroupMember, members)  # ignore: another process may have joined
+    return set().union(*(held[r.warning_id] for r in routed)) if routed else set()
 
 
 def _group_row(
