@@ -80,7 +80,7 @@ class Checkpointer:
             return False
         if self._connection is None:
             # mode=rw: never create a database that is not there (any more).
-            uri = f"file:{self.path}?mode=rw"
+            uri = self.path.absolute().as_uri() + "?mode=rw"
             self._connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
         busy, frames, copied = self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         self.checkpoints += 1
@@ -93,7 +93,7 @@ class Checkpointer:
             while not self._stop.wait(self.interval_s):
                 try:
                     self.run_once()
-                except sqlite3.Error:
+                except (sqlite3.Error, OSError):
                     # A busy or vanished database: try again on the next tick; writers lose
                     # nothing, the log only grows until a checkpoint succeeds.
                     self._close()

@@ -105,3 +105,17 @@ def test_a_forked_process_gets_a_checkpointer_of_its_own(tmp_path):
     _pid, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert checkpointer.running  # the parent's own thread runs on
+
+
+def test_a_path_that_is_no_plain_uri_still_works(tmp_path):
+    path = tmp_path / "a dir" / "store #1?.db"
+    path.parent.mkdir()
+    writer = sqlite3.connect(path)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    _fill(writer, 2000)
+    checkpointer = Checkpointer(path)
+    assert checkpointer.run_once() is True
+    assert path.stat().st_size > 7_000_000
+    assert sorted(p.name for p in path.parent.iterdir() if p.suffix == ".db") == ["store #1?.db"]
+    writer.close()
