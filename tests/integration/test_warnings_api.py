@@ -148,6 +148,27 @@ def test_detail_explanation_is_that_of_the_latest_level_change(client, world, se
     assert [e["data"]["explanation"]["value"] for e in raised] == [2.5, 1.1]
 
 
+def test_level_explanations_oldest_first_and_bounded(client, world, sessions):
+    from forewarn.warnings.timeline import current_explanation, level_explanations
+
+    def signal(level, minute):
+        return Signal(rule="ch4_high", fingerprint="ch4_high:mine-honggu-1", labels=MINE,
+                      state=SignalState.FIRING, level=level, at=at(minute), started_at=at(0),
+                      value=float(minute), message="ch4",
+                      explanation={"step": minute})  # fmt: skip
+
+    levels = [Level.RED, Level.YELLOW, Level.ORANGE, Level.RED]
+    with session_scope(sessions) as s:
+        apply_signals(s, [signal(lv, 3 + i) for i, lv in enumerate(levels)], now=at(7),
+                      desk=Desk())  # fmt: skip
+    wid = world["ch4_high"]
+    with sessions() as s:
+        assert [e["step"] for e in level_explanations(s, [wid])] == [3, 4, 5, 6]
+        assert [e["step"] for e in level_explanations(s, [wid], limit=2)] == [5, 6]
+        assert level_explanations(s, []) == []
+    assert current_explanation({"opened": True}, []) == {"opened": True}
+
+
 def test_acknowledge_assign_comment_and_lift(client, world):
     wid = world["ch4_high"]
     acked = client.post(f"/api/v1/warnings/{wid}/ack", json={"comment": "on it"})

@@ -94,13 +94,17 @@ def current_explanation(
     return found
 
 
-def level_explanations(session: Session, warning_ids: Sequence[int]) -> list[dict[str, Any]]:
-    """The explanations on the level events of the given warnings, oldest first."""
+def level_explanations(
+    session: Session, warning_ids: Sequence[int], *, limit: int = 500
+) -> list[dict[str, Any]]:
+    """The explanations on the latest `limit` level events of the given warnings, oldest
+    first."""
     if not warning_ids:
         return []
     events = session.scalars(
         select(WarningEvent)
         .where(WarningEvent.warning_id.in_(warning_ids), WarningEvent.level.is_not(None))
-        .order_by(WarningEvent.id)
-    )
-    return [e for ev in events if (e := explanation_of(ev.data)) is not None]
+        .order_by(WarningEvent.id.desc())
+        .limit(limit)
+    ).all()
+    return [e for ev in reversed(events) if (e := explanation_of(ev.data)) is not None]
