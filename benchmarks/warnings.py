@@ -187,6 +187,7 @@ def throughput(
     from forewarn.warnings.desk import Desk
 
     rng = random.Random(seed)
+    _KEYS.clear()  # same seed, same run: also when runs repeat in one process
     from forewarn.catalogue.models import Region
 
     with sessions() as s:
