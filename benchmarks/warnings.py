@@ -332,21 +332,15 @@ def _fresh_store(url: str, run: int) -> Iterator[str]:
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite:///{Path(tmp) / 'bench.db'}"
         return
-    from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    target = make_url(url)
-    name = f"{target.database}_r{run + 1}"
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        c.execute(text(f'CREATE DATABASE "{name}"'))
+    from forewarn.db import drop_database, recreate_database
+
+    fresh = recreate_database(url, f"{make_url(url).database}_r{run + 1}")
     try:
-        yield target.set(database=name).render_as_string(hide_password=False)
+        yield fresh
     finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(fresh)
 
 
 def _repeated(

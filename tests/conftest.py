@@ -11,7 +11,7 @@ from pathlib import Path
 import argon2
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,7 +21,7 @@ from forewarn.audit import listener as audit_listener
 from forewarn.auth import security
 from forewarn.auth.service import create_user
 from forewarn.config import Settings
-from forewarn.db import Base, make_engine, make_session_factory, session_scope
+from forewarn.db import Base, make_engine, make_session_factory, recreate_database, session_scope
 from forewarn.migrate import upgrade
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -29,14 +29,7 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 def _postgres_url(base: str, worker: str) -> str:
     """A database of this xdist worker's own, created fresh on the server of `base`."""
-    url = make_url(base)
-    name = f"{url.database}_{worker}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    return recreate_database(base, f"{make_url(base).database}_{worker}")
 
 
 @pytest.fixture(scope="session", autouse=True)

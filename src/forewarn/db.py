@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
@@ -99,8 +99,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     (``walcheckpoint``)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        on_file = bool(path) and path != ":memory:" and not path.startswith("file:")
-        on_file = on_file and "?" not in path
+        on_file = path not in ("", ":memory:") and not path.startswith("file:") and "?" not in path
         if on_file:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"check_same_thread": False})
@@ -116,6 +115,30 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def _admin(url: str) -> Engine:
+    """An autocommit engine on the ``postgres`` database of the server of `url`."""
+    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def recreate_database(url: str, name: str) -> str:
+    """Drop (if it exists) and create the PostgreSQL database `name` on the server of `url`;
+    its URL (for test and benchmark stores of their own)."""
+    admin = _admin(url)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    """Drop the PostgreSQL database of `url` (if it exists), closing its connections."""
+    admin = _admin(url)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

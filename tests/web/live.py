@@ -12,8 +12,9 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from forewarn.db import recreate_database
 
 
 def free_port() -> int:
@@ -29,14 +30,7 @@ def store_url(folder: Path, worker: str) -> str:
     base = os.environ.get("FOREWARN_TEST_DATABASE_URL")
     if not base:
         return f"sqlite:///{folder / 'browser.db'}"
-    url = make_url(base)
-    name = f"{url.database}_browser_{worker}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    return recreate_database(base, f"{make_url(base).database}_browser_{worker}")
 
 
 @contextmanager

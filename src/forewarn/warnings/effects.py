@@ -73,14 +73,13 @@ def join_groups(
     routed: Sequence[Routed],
     desk: Desk,
     now: datetime,
-    held: dict[int, set[int]] | None = None,
+    held: dict[int, set[int]],
 ) -> set[int]:
     """Put each warning into the groups of the routes it matches now; all its group ids.
 
     Memberships are sticky: a receiver told of a warning also hears how it ends, even when a
-    level change no longer routes the warning to it. `held`: the warnings' memberships if the
-    caller has read them (updated in place), else they are read here; only memberships not
-    held yet are inserted.
+    level change no longer routes the warning to it. `held`: the warnings' memberships as the
+    caller read them (updated in place); only memberships not held yet are inserted.
     """
     wanted: dict[tuple[str, str], dict[str, Any]] = {}
     pairs: list[tuple[int, tuple[str, str]]] = []
@@ -104,8 +103,6 @@ def join_groups(
             if ident not in wanted:
                 wanted[ident] = _group_row(route, key, item.labels, depts, now)
     ids = _group_ids(session, wanted)
-    if held is None:
-        held = memberships(session, [r.warning_id for r in routed])
     members = []
     for wid, ident in pairs:
         gid = ids[ident]
