@@ -18,6 +18,7 @@ from forewarn.warnings.lifecycle import (
     on_action,
     on_signal,
     reactivates,
+    signal_step,
 )
 
 T0 = datetime(2026, 5, 1, 8, tzinfo=UTC)
@@ -69,6 +70,20 @@ def test_signal_transitions(status, level, action, signal_level, expected):
     assert (step.rule.name, step.status, step.level) == (rule, after, after_level)
     assert step.rule.notify is notify
     assert step.rule.escalation is escalation
+
+
+def test_the_memoised_signal_step_is_on_signal_for_every_state():
+    """``signal_step`` reads only status and level: the same step as ``on_signal`` whatever the
+    warning's end time, for every status, level, signal action and signal level."""
+    ended = T0 - timedelta(minutes=5)
+    levels = [None, *Level]
+    for status in [None, *Status]:
+        for level in levels if status is not None else [None]:
+            for action in (A.PEND, A.FIRE, A.RESOLVE):
+                for signal_level in levels:
+                    state = State(status, level, ended) if status is not None else None
+                    expected = on_signal(state, action, signal_level)
+                    assert signal_step(status, level, action, signal_level) == expected
 
 
 PEOPLE = [

@@ -79,7 +79,11 @@ def _decide(
 ) -> list[Draft]:
     drafts: dict[int, Draft] = {}
     current = {fp: Draft(row, before=(row["status"], row["level"])) for fp, row in loaded.items()}
-    for signal in sorted(signals, key=attrgetter("fingerprint", "at")):
+    # By fingerprint, then time: two stable sorts, each on one key, cost half of one sort on
+    # (fingerprint, at) tuples (a batch's signals mostly share one time).
+    ordered = sorted(signals, key=attrgetter("at"))
+    ordered.sort(key=attrgetter("fingerprint"))
+    for signal in ordered:
         result.signals += 1
         changed, _replaced = decider.apply(current.get(signal.fingerprint), signal)
         if changed is None:

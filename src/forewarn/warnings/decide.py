@@ -35,8 +35,8 @@ from forewarn.warnings.lifecycle import (
     Status,
     Step,
     flapping_after,
-    on_signal,
     reactivates,
+    signal_step,
 )
 from forewarn.warnings.routing import Responsibility, match_labels, walk_up
 from forewarn.warnings.timeline import ENGINE
@@ -187,6 +187,7 @@ class Decider:
         self._found: dict[tuple[str, str], Responsibility] = {}
         self._routing: dict[tuple[str, str], dict[str, Any]] = {}
         self._labels: dict[tuple[Any, ...], tuple[dict[str, str], dict[str, str]]] = {}
+        self._site_labels: dict[str, dict[str, str]] = {}
         self._offsets: dict[tuple[Any, ...], tuple[Any, timedelta | None]] = {}
 
     def responsibility(self, region: str | None, field_code: str) -> Responsibility:
@@ -207,12 +208,22 @@ class Decider:
     def labels_of(self, signal: Signal) -> dict[str, str]:
         """The signal's labels completed with its site's labels and name."""
         labels = dict(signal.labels)
-        site = self.directory.sites.get(labels.get("site", ""))
-        if site is not None:
-            for key, value in site.labels.items():
-                labels.setdefault(key, value)
-            labels.setdefault("site_name", site.name)
+        site = labels.get("site")
+        extra = self._site_labels.get(site) if site is not None else None
+        if extra is None and site is not None:
+            extra = self._site_labels[site] = self._labels_of_site(site)
+        if extra:
+            for name, value in extra.items():
+                labels.setdefault(name, value)
         return labels
+
+    def _labels_of_site(self, code: str) -> dict[str, str]:
+        site = self.directory.sites.get(code)
+        if site is None:
+            return {}
+        extra = dict(site.labels)
+        extra.setdefault("site_name", site.name)
+        return extra
 
     def labels_for(self, row: dict[str, Any], level: int | None) -> dict[str, str]:
         """The labels routes and mutes match on, at `level` (memoised per batch: the labels
@@ -304,7 +315,10 @@ class Decider:
                 if action is Action.RESOLVE:
                     return None, None
                 state = None
-        step = on_signal(state, action, signal.level)
+        if state is None:
+            step = signal_step(None, None, action, signal.level)
+        else:
+            step = signal_step(state.status, state.level, action, signal.level)
         if step is None:
             return None, None
         labels = self.labels_of(signal)
@@ -321,28 +335,28 @@ class Decider:
         rule, at = step.rule, signal.at
         level = int(step.level) if step.level else None
         status = step.status.value
-        d.put(
-            {
-                "status": status,
-                "level": level,
-                "last_signal_at": at,
-                "last_signal_key": signal_key(signal),
-                "value": signal.value,
-                "score": signal.score,
-                "message": signal.message or d.row["message"],
-                "updated_at": self.now,
-            }
-        )
+        change = rule.event
+        values = {
+            "status": status,
+            "level": level,
+            "last_signal_at": at,
+            "last_signal_key": signal_key(signal),
+            "value": signal.value,
+            "score": signal.score,
+            "message": signal.message or d.row["message"],
+            "updated_at": self.now,
+            "last_change": change,
+        }
         if level is not None and level > (d.row["highest_level"] or 0):
-            d.put({"highest_level": level})
+            values["highest_level"] = level
         data: dict[str, Any] = _evidence(signal) if rule.sets_level else {"value": signal.value}
         if d.new and rule.sets_level and signal.explanation:
             # Written once with the details; later explanations live on their level events.
-            d.put({"explanation": signal.explanation})
-        change = rule.event
-        if rule.event == "level_changed" and before.level is not None and step.level is not None:
+            values["explanation"] = signal.explanation
+        if change == "level_changed" and before.level is not None and step.level is not None:
             data.update(from_level=LABEL[before.level], to_level=LABEL[step.level])
-            change = "level_raised" if step.level > before.level else "level_lowered"
+            values["last_change"] = "level_raised" if step.level > before.level else "level_lowered"
+        d.put(values)
         d.event(
             rule.event,
             at,
@@ -352,7 +366,6 @@ class Decider:
             rule=rule.name,
             data=data,
         )
-        d.put({"last_change": change})
         self._columns(d, rule.name, step, signal)
         self._escalation(d, rule.escalation, at)
         d.notify = d.notify or rule.notify

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import NamedTuple
 
 from forewarn.common import Level
@@ -165,6 +166,15 @@ def on_signal(state: State | None, action: Action, level: Level | None) -> Step 
     if rule.name == "pending_level" and state is not None and level == state.level:
         return None
     return _apply(state, rule, level)
+
+
+@lru_cache(maxsize=1024)
+def signal_step(
+    status: Status | None, level: Level | None, action: Action, signal_level: Level | None
+) -> Step | None:
+    """``on_signal`` for a warning at `status` and `level` (None: no warning yet), memoised:
+    a step depends on nothing else of the warning."""
+    return on_signal(None if status is None else State(status, level), action, signal_level)
 
 
 def on_action(state: State, action: Action) -> Step:
