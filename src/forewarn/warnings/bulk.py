@@ -203,34 +203,52 @@ def update_rows(
     twice: the last row wins, as with one statement per row)."""
     if not rows:
         return
-    cursor, dialect = _cursor(session)
     by_names: dict[frozenset[str], dict[Any, dict[str, Any]]] = {}
     get_key = itemgetter(*keys)
     for row in rows:
         by_names.setdefault(frozenset(row), {})[get_key(row)] = row
     for columns, found in by_names.items():
         names = tuple(sorted(columns.difference(keys)))
-        if not names:
-            continue
-        part = list(found.values())
-        holders, adapters = _plan(table, names + keys, dialect)
-        if dialect == "sqlite":
-            sets = ", ".join(f"{n} = ?" for n in names)
-            where = " AND ".join(f"{k} = ?" for k in keys)
-            sql = f"UPDATE {table.name} SET {sets} WHERE {where}"
-            cursor.executemany(sql, _values(part, names + keys, adapters))
-            continue
-        sets = ", ".join(
-            f"{n} = u.{n}::json" if isinstance(table.c[n].type, JSON) else f"{n} = u.{n}"
-            for n in names
-        )
-        arrays = ", ".join(f"%b::{t}" for t in holders)
-        where = " AND ".join(f"t.{k} = u.{k}" for k in keys)
-        sql = (
-            f"UPDATE {table.name} AS t SET {sets} FROM unnest({arrays}) "
-            f"AS u({', '.join(names + keys)}) WHERE {where}"
-        )
-        cursor.execute(sql, _columns(part, names + keys, adapters))
+        if names:
+            get = itemgetter(*names, *keys)
+            update_values(session, table, names, keys, [get(row) for row in found.values()])
+
+
+def update_values(
+    session: Session,
+    table: Table,
+    names: tuple[str, ...],
+    keys: tuple[str, ...],
+    values: Sequence[tuple[Any, ...]],
+) -> None:
+    """UPDATE columns `names` of the rows whose `keys` match: each of `values` holds the new
+    values of `names` then the key values (one statement whatever the number of rows)."""
+    if not values:
+        return
+    cursor, dialect = _cursor(session)
+    holders, adapters = _plan(table, names + keys, dialect)
+    if dialect == "sqlite":
+        sets = ", ".join(f"{n} = ?" for n in names)
+        where = " AND ".join(f"{k} = ?" for k in keys)
+        rows = list(zip(*_transposed(values, adapters), strict=True)) if any(adapters) else values
+        cursor.executemany(f"UPDATE {table.name} SET {sets} WHERE {where}", rows)
+        return
+    sets = ", ".join(
+        f"{n} = u.{n}::json" if isinstance(table.c[n].type, JSON) else f"{n} = u.{n}" for n in names
+    )
+    arrays = ", ".join(f"%b::{t}" for t in holders)
+    where = " AND ".join(f"t.{k} = u.{k}" for k in keys)
+    sql = (
+        f"UPDATE {table.name} AS t SET {sets} FROM unnest({arrays}) "
+        f"AS u({', '.join(names + keys)}) WHERE {where}"
+    )
+    cursor.execute(sql, _transposed(values, adapters))
+
+
+def _transposed(values: Sequence[tuple[Any, ...]], adapters: Sequence[Adapt | None]) -> list[Any]:
+    """Rows of values as columns, each adapted."""
+    columns = zip(*values, strict=True)
+    return [_column(list(c), adapt) for c, adapt in zip(columns, adapters, strict=True)]
 
 
 def _reader(kind: Any, dialect: str) -> Adapt | None:

@@ -8,6 +8,7 @@ helpers send each column to its table, so a change of state rewrites only the st
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON
@@ -85,21 +86,19 @@ def insert(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
 
 def update(session: Session, changes: Iterable[tuple[int, dict[str, Any], Iterable[str]]]) -> None:
     """Update warnings: for each (id, columns, names), write the named columns, each in its
-    table."""
-    states, details = [], []
+    table (one statement per table and set of names)."""
+    by_names: dict[frozenset[str], list[tuple[int, dict[str, Any]]]] = {}
     for wid, row, names in changes:
-        state: dict[str, Any] = {"id": wid}
-        detail: dict[str, Any] | None = None
-        for name in names:
-            if name in DETAIL_NAMES:
-                if detail is None:
-                    detail = {"warning_id": wid}
-                detail[name] = row[name]
-            elif name in STATE_NAMES:
-                state[name] = row[name]
-        if len(state) > 1:
-            states.append(state)
-        if detail is not None:
-            details.append(detail)
-    bulk.update_rows(session, STATE, states)
-    bulk.update_rows(session, DETAILS, details, keys=("warning_id",))
+        by_names.setdefault(frozenset(names), []).append((wid, row))
+    for names, part in by_names.items():
+        for table, wanted, key in (
+            (STATE, STATE_NAMES, "id"),
+            (DETAILS, DETAIL_NAMES, "warning_id"),
+        ):
+            columns = tuple(sorted(n for n in names if n in wanted and n != key))
+            if columns:
+                get = itemgetter(*columns)
+                values = [
+                    (*get(row), wid) if len(columns) > 1 else (get(row), wid) for wid, row in part
+                ]
+                bulk.update_values(session, table, columns, (key,), values)
