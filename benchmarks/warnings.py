@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks._common import write_json
@@ -367,6 +368,20 @@ def _repeated(
     return first, {**middle, "signals_per_s": _median(rates)}, rates
 
 
+def _unusable(url: str) -> str | None:
+    """Why the store at `url` cannot be opened (a missing database, not a database), or None."""
+    from forewarn.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect():
+            return None
+    except DBAPIError as exc:
+        return str(exc.orig).strip()
+    finally:
+        engine.dispose()
+
+
 def main(argv: list[str]) -> int:
     """``python -m benchmarks warnings [--json FILE] [--database-url URL] [options]``."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks warnings")
@@ -391,6 +406,9 @@ def main(argv: list[str]) -> int:
         parser.error("--repeat must be at least 1")
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        problem = _unusable(url)
+        if problem:
+            parser.error(f"cannot use the store at {url}: {problem}")
         sessions, tp, rates = _repeated(url, args)
         lat = latency(sessions, rate=args.rate, seconds=args.seconds, seed=args.seed)
     backend = "postgresql" if url.startswith("postgresql") else "sqlite"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from benchmarks.warnings import _fresh_store, _median
+import pytest
+from benchmarks.warnings import _fresh_store, _median, main
 
 
 def test_the_first_run_uses_the_given_store_and_later_runs_fresh_ones(tmp_path):
@@ -21,3 +22,14 @@ def test_the_first_run_uses_the_given_store_and_later_runs_fresh_ones(tmp_path):
 def test_median_of_the_runs():
     assert _median([3.0, 1.0, 2.0]) == 2.0
     assert _median([4.0, 1.0]) == 2.5
+
+
+def test_a_store_that_cannot_be_opened_is_a_clear_usage_error(tmp_path, capsys):
+    not_a_store = tmp_path / "bench.db"
+    not_a_store.write_bytes(b"these bytes are not an SQLite database" * 100)
+    with pytest.raises(SystemExit) as exit_:
+        main(["--database-url", f"sqlite:///{not_a_store}"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"cannot use the store at sqlite:///{not_a_store}: file is not a database" in err
+    assert not_a_store.read_bytes().startswith(b"these bytes")  # left as it was
