@@ -36,6 +36,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
@@ -181,44 +182,63 @@ def _step(
     return time.perf_counter() - began, time.process_time() - cpu
 
 
-def throughput(
-    sessions: sessionmaker[Session], *, active: int, total: int, batch: int, seed: int
-) -> dict[str, float]:
-    """Load `active` warnings, then time `total` mixed signals in batches of `batch`."""
-    from forewarn.warnings.desk import Desk
-
+def batches(
+    sessions: sessionmaker[Session],
+    *,
+    active: int,
+    total: int,
+    batch: int,
+    seed: int,
+    sites: int = SITES_USED,
+) -> Iterator[tuple[str, list[Any], datetime]]:
+    """The run's batches in order, as (phase, signals, now): ``load`` batches of 10,000 that
+    open `active` warnings (`sites` sites, `active` / `sites` rules), then ``mixed`` batches of
+    `batch` until `total` signals. Each batch is made when the previous one was applied (the
+    mix follows the levels it set)."""
     rng = random.Random(seed)
     _KEYS.clear()  # same seed, same run: also when runs repeat in one process
     from forewarn.catalogue.models import Region
 
     with sessions() as s:
         counties = sorted(s.scalars(select(Region.code).where(Region.level == "county")))
-    sites = SITES_USED
-    desk = Desk()
     rules = max(1, active // sites)
     fps = [(r, i) for r in range(rules) for i in range(sites)]
     now = T0
     levels: dict[tuple[int, int], int] = {}
-    load_s = 0.0
     for start in range(0, len(fps), 10_000):
         now += timedelta(seconds=10)
-        part = fps[start : start + 10_000]
         sigs = []
-        for fp in part:
+        for fp in fps[start : start + 10_000]:
             levels[fp] = rng.choice((1, 2, 2, 3))
             sigs.append(_signal(fp, "firing", levels[fp], now, counties))
-        load_s += _step(sessions, desk, sigs, now)[0]
+        yield "load", sigs, now
     resolved: list[tuple[int, int]] = []
     fresh = [(r, i) for r in range(rules, rules + 50) for i in range(sites)]
-    done, elapsed, cpu, sent = 0, 0.0, 0.0, []
+    done, sent = 0, []
     while done < total:
         now += timedelta(seconds=10)
         sigs = []
         for _ in range(min(batch, total - done)):
             sigs.append(_mixed(rng, levels, resolved, fresh, sent, now, counties))
         sent.extend(sigs[-50:])
+        done += len(sigs)
+        yield "mixed", sigs, now
+
+
+def throughput(
+    sessions: sessionmaker[Session], *, active: int, total: int, batch: int, seed: int
+) -> dict[str, float]:
+    """Load `active` warnings, then time `total` mixed signals in batches of `batch`."""
+    from forewarn.warnings.desk import Desk
+
+    desk = Desk()
+    loaded, load_s, elapsed, cpu = 0, 0.0, 0.0, 0.0
+    for phase, sigs, now in batches(sessions, active=active, total=total, batch=batch, seed=seed):
         wall, used = _step(sessions, desk, sigs, now)
-        elapsed, cpu, done = elapsed + wall, cpu + used, done + len(sigs)
+        if phase == "load":
+            loaded, load_s = loaded + len(sigs), load_s + wall
+        else:
+            elapsed, cpu = elapsed + wall, cpu + used
     with sessions() as s:
         from forewarn.notify.models import Notification
         from forewarn.warnings.models import Warning
@@ -227,7 +247,7 @@ def throughput(
         notes = s.scalar(select(func.count()).select_from(Notification))
     return {"signals_per_s": total / elapsed, "seconds": elapsed, "cpu_seconds": cpu,
             "signals_per_cpu_s": total / cpu, "signals": float(total),
-            "load_signals_per_s": len(fps) / load_s, "open_warnings": float(open_now or 0),
+            "load_signals_per_s": loaded / load_s, "open_warnings": float(open_now or 0),
             "notifications": float(notes or 0)}  # fmt: skip
 
 

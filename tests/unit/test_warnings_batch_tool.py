@@ -1,0 +1,60 @@
+"""The saved-batch tool of the warnings benchmark: a replay does what the run would have done."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from benchmarks import warnings as bench
+from benchmarks.warnings_batch import BATCH, STORE, main, replay, save
+
+from forewarn.db import session_scope
+from forewarn.warnings.advance import advance
+from forewarn.warnings.apply import apply_signals
+from forewarn.warnings.desk import Desk
+
+SIZES = {"active": 600, "batch": 200, "seed": 7}
+
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _as_run(tmp_path, nth: int) -> tuple[int, int, int, int]:
+    """What the benchmark's own run does with its `nth` mixed batch."""
+    sessions = bench.build_store(f"sqlite:///{tmp_path / 'run.db'}", 300)
+    desk, mixed = Desk(), 0
+    for phase, signals, now in bench.batches(
+        sessions, total=SIZES["batch"] * nth, sites=300, **SIZES
+    ):
+        mixed += phase == "mixed"
+        if mixed < nth:
+            bench._step(sessions, desk, signals, now)
+            continue
+        with session_scope(sessions) as s:
+            r = apply_signals(s, signals, now=now, desk=desk)
+            advance(s, now=now, desk=desk, heartbeats=False)
+        sessions.kw["bind"].dispose()
+        return r.signals, r.created, r.changed, r.notifications
+    raise AssertionError("the run ended before the batch")
+
+
+def test_a_replayed_batch_does_what_the_run_did_and_leaves_the_saved_store_alone(tmp_path):
+    folder = tmp_path / "saved"
+    saved = save(folder, nth=2, sites=300, **SIZES)
+    assert saved["signals"] == SIZES["batch"]
+    before = _digest(folder / STORE)
+    found = replay(folder, repeat=2, callgrind=False)
+    assert _digest(folder / STORE) == before
+    assert len(found["seconds"]) == 2
+    replayed = (found["signals"], found["created"], found["changed"], found["notifications"])
+    assert replayed == _as_run(tmp_path, nth=2)
+    assert found["notifications"] > 0
+
+
+def test_replay_without_a_saved_batch_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["replay", str(tmp_path)])
+    assert exit_.value.code == 2
+    assert "no saved batch" in capsys.readouterr().err
+    assert not (tmp_path / BATCH).exists()
