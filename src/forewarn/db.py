@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect, make_url
@@ -54,6 +55,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+# The sqlite3 module of Python 3.11 runs its adaptation protocol for every parameter that is
+# not exactly an int, float, str or bytearray, None included: a failed attribute look-up whose
+# error message is formatted and thrown away, for every NULL bound (about 100,000 in a batch of
+# warnings, 2 % of its instructions). With an adapter registered for None, one dict look-up and
+# one call of a C function (`{}.get` returns None for any value) bind the NULL instead.
+_NULL: dict[None, None] = {}
+sqlite3.register_adapter(type(None), cast("Callable[[None], None]", _NULL.get))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
