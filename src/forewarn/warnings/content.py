@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from forewarn.common import Level
+from forewarn.timeutil import iso
 
 LEVEL_ZH = {1: "蓝色", 2: "黄色", 3: "橙色", 4: "红色"}
 LEVEL: dict[int | None, Level] = {int(lv): lv for lv in Level}  # rank -> Level (None: None)
@@ -53,12 +54,12 @@ def release_content(
         "type": annotations.get("type") or annotations.get("category") or title or rule,
         "level": level.label if level else None,
         "level_text": level_text(level),
-        "start_time": started_at.isoformat(),
+        "start_time": iso(started_at),
         "area": area,
         "watch": annotations.get("watch") or annotations.get("description") or "",
         "measures": annotations.get("measures") or annotations.get("instruction") or "",
         "issuer": issuer,
-        "issued_at": issued_at.isoformat() if issued_at else None,
+        "issued_at": iso(issued_at) if issued_at else None,
         "lifting": None,
     }
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from forewarn.notify.models import Notification
 from forewarn.notify.outbox import OutboxItem
+from forewarn.timeutil import iso
 from forewarn.warnings import bulk
 from forewarn.warnings.content import LABEL, LEVEL, level_text
 from forewarn.warnings.models import table_of
@@ -67,7 +68,7 @@ def summary(row: Mapping[str, Any], change: str) -> dict[str, Any]:
         "site": row["site_code"],
         "field": row["field"],
         "message": row["message"],
-        "started_at": row["started_at"].isoformat(),
+        "started_at": iso(row["started_at"]),
         "url": f"/warnings/{row['id']}",
     }
 

@@ -1,0 +1,17 @@
+"""Time helpers: memoised ISO text keeps each datetime's own zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from forewarn.timeutil import iso
+
+
+def test_iso_is_isoformat_and_equal_instants_in_other_zones_keep_their_own_text():
+    utc = datetime(2026, 5, 1, 8, 30, 15, 250000, tzinfo=UTC)
+    beijing = utc.astimezone(timezone(timedelta(hours=8)))
+    assert utc == beijing  # the same instant
+    for _ in range(2):  # the second round is served from the memo
+        assert iso(utc) == "2026-05-01T08:30:15.250000+00:00"
+        assert iso(beijing) == "2026-05-01T16:30:15.250000+08:00"
+    assert iso(utc.replace(microsecond=0)) == utc.replace(microsecond=0).isoformat()
