@@ -40,6 +40,20 @@ def iso(value: datetime) -> str:
     return text
 
 
+_SPANS: dict[float, timedelta] = {}
+
+
+def span(seconds: float) -> timedelta:
+    """``timedelta(seconds=seconds)``, memoised: building one from a keyword costs thousands of
+    instructions, and policies repeat a few durations for thousands of groups a batch."""
+    found = _SPANS.get(seconds)
+    if found is None:
+        if len(_SPANS) >= 4096:
+            _SPANS.clear()
+        found = _SPANS[seconds] = timedelta(seconds=seconds)
+    return found
+
+
 def to_ms(value: datetime) -> int:
     """Epoch milliseconds of an aware datetime."""
     if value.tzinfo is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from forewarn.timeutil import iso
+from forewarn.timeutil import iso, span
 
 
 def test_iso_is_isoformat_and_equal_instants_in_other_zones_keep_their_own_text():
@@ -15,3 +15,10 @@ def test_iso_is_isoformat_and_equal_instants_in_other_zones_keep_their_own_text(
         assert iso(utc) == "2026-05-01T08:30:15.250000+00:00"
         assert iso(beijing) == "2026-05-01T16:30:15.250000+08:00"
     assert iso(utc.replace(microsecond=0)) == utc.replace(microsecond=0).isoformat()
+
+
+def test_span_is_the_timedelta_of_its_seconds_whether_int_or_float():
+    assert span(90) == timedelta(seconds=90)
+    assert span(90.0) == timedelta(seconds=90)
+    assert span(0.25) == timedelta(milliseconds=250)
+    assert span(90) is span(90.0)  # one object per duration

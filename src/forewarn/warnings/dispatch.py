@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from forewarn.notify.outbox import OutboxItem
+from forewarn.timeutil import span
 from forewarn.warnings import bulk, effects, flushload, notices
 from forewarn.warnings.content import LABEL, current_content
 from forewarn.warnings.desk import Desk
@@ -247,7 +248,7 @@ def _load_told(session: Session, told: list[_Flush]) -> _Loaded:
 def _finish(work: _Work, f: _Flush, now: datetime) -> None:
     told_now = bool(f.plan.send or f.plan.reminder)
     last = now if told_now else f.group["last_flush_at"]
-    repeat = (last or now) + timedelta(seconds=f.group["repeat_interval_s"])
+    repeat = (last or now) + span(f.group["repeat_interval_s"])
     work.groups.append(
         {
             "id": f.group["id"],

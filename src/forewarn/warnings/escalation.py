@@ -14,10 +14,11 @@ notifications, never accountability.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from forewarn.common import Level
+from forewarn.timeutil import span
 from forewarn.warnings.policy import Policy, Receiver
 
 
@@ -59,7 +60,7 @@ def due_at(
     if found is None or taken >= len(found["steps"]):
         return None
     offset = found["ack_within_s"] + sum(s["after_s"] for s in found["steps"][: taken + 1])
-    return started + timedelta(seconds=offset)
+    return started + span(offset)
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import NamedTuple
 
+from forewarn.timeutil import span
 from forewarn.warnings.lifecycle import Status
 
 
@@ -38,9 +39,9 @@ def next_flush_at(
 ) -> datetime:
     """When a group that just saw a change should flush (never later than already planned)."""
     if last_flush_at is None:
-        due = max(now, created_at + timedelta(seconds=group_wait_s))
+        due = max(now, created_at + span(group_wait_s))
     else:
-        due = max(now, last_flush_at + timedelta(seconds=group_interval_s))
+        due = max(now, last_flush_at + span(group_interval_s))
     return min(due, current) if current is not None else due
 
 
@@ -119,7 +120,7 @@ def plan_flush(
         if m.status is Status.ACTIVE and m.muted_by is None and m.warning_id not in plan.muted
     ]
     plan.watching = bool(unacked)
-    due = last_flush_at is not None and now >= last_flush_at + timedelta(seconds=repeat_interval_s)
+    due = last_flush_at is not None and now >= last_flush_at + span(repeat_interval_s)
     if not plan.send and due and unacked:
         plan.reminder = True
         plan.lead = _lead(members, [m.warning_id for m in unacked])

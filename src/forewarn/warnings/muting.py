@@ -80,9 +80,19 @@ def silenced_by(
     return None
 
 
+_KEYS: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
 def _key(rule: InhibitRule, labels: Mapping[str, str]) -> str:
-    values = [labels.get(name, "") for name in rule.equal]
-    return f"{rule.name}|{json.dumps(values, ensure_ascii=False, separators=(',', ':'))}"[:300]
+    # Memoised: json.dumps with options builds an encoder per call; rules and sites repeat.
+    values = tuple(labels.get(name, "") for name in rule.equal)
+    found = _KEYS.get((rule.name, values))
+    if found is None:
+        if len(_KEYS) >= 65_536:
+            _KEYS.clear()
+        text = json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
+        found = _KEYS[(rule.name, values)] = f"{rule.name}|{text}"[:300]
+    return found
 
 
 def source_keys(rules: Sequence[InhibitRule], labels: Mapping[str, str]) -> list[str]:
