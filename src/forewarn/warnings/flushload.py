@@ -75,7 +75,7 @@ def due_groups(
     types = [_G.c[c].type for c in GROUP_COLUMNS]
     out = []
     for row in bulk.query(session, sql, params, types=types):
-        group = dict(zip(GROUP_COLUMNS, row, strict=True))
+        group = dict(zip(GROUP_COLUMNS, row))  # noqa: B905 (a row has its SELECT's columns)
         group["labels"] = parse_json(group["labels"]) or {}
         out.append(group)
     return out

@@ -206,6 +206,13 @@ class Flapping(NamedTuple):
     flapping: bool = False
 
 
+@lru_cache(maxsize=1024)
+def _whole_seconds(at: datetime) -> int:
+    # Memoised: a batch's signals share a few times, and an aware datetime's timestamp costs
+    # about 2,000 instructions.
+    return int(at.timestamp())
+
+
 def flapping_after(
     flap: Flapping, *, now: datetime, changed: bool, window_s: float, max_changes: int
 ) -> Flapping:
@@ -215,7 +222,7 @@ def flapping_after(
     `window_s`, and stops only when at most half as many remain (so it does not flap in and out
     of flapping). Call with ``changed=False`` to let time pass.
     """
-    t = int(now.timestamp())  # whole seconds: plenty for windows of minutes, cheap to store
+    t = _whole_seconds(now)  # plenty for windows of minutes, cheap to store
     kept = [c for c in flap.changes if t - c <= window_s]
     if changed:
         kept.append(t)
