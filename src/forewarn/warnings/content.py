@@ -33,9 +33,10 @@ def annotations_of(explanation: Mapping[str, Any]) -> dict[str, str]:
 
 def level_text(level: Level | None) -> str:
     """``II 橙色 orange`` (empty for no level)."""
-    if level is None:
-        return ""
-    return f"{level.roman} {LEVEL_ZH[int(level)]} {level.label}"
+    return "" if level is None else _LEVEL_TEXT[level]
+
+
+_LEVEL_TEXT = {lv: f"{lv.roman} {LEVEL_ZH[int(lv)]} {lv.label}" for lv in Level}
 
 
 def release_content(

@@ -28,6 +28,7 @@ from forewarn.warnings.lifecycle import (
     FIRING,
     OPEN,
     STATUS,
+    TEXT,
     Action,
     Escalation,
     Flapping,
@@ -41,6 +42,7 @@ from forewarn.warnings.lifecycle import (
 from forewarn.warnings.routing import Responsibility, match_labels, walk_up
 from forewarn.warnings.timeline import ENGINE
 
+_ACTIVE, _PENDING = TEXT[Status.ACTIVE], TEXT[Status.PENDING]
 ACTIONS = {
     SignalState.PENDING: Action.PEND,
     SignalState.FIRING: Action.FIRE,
@@ -261,7 +263,7 @@ class Decider:
             "fingerprint": signal.fingerprint,
             "open_fingerprint": signal.fingerprint,
             "rule": signal.rule,
-            "status": Status.PENDING.value,
+            "status": _PENDING,
             "level": None,
             "highest_level": None,
             "title": title[:500],
@@ -332,9 +334,9 @@ class Decider:
         return target, (draft if target is not draft else None)
 
     def _step(self, d: Draft, step: Step, signal: Signal, before: State) -> None:
-        rule, at = step.rule, signal.at
+        rule, at, changed = step.rule, signal.at, step.changed
         level = int(step.level) if step.level else None
-        status = step.status.value
+        status = TEXT[step.status]
         change = rule.event
         values = {
             "status": status,
@@ -360,7 +362,7 @@ class Decider:
         d.event(
             rule.event,
             at,
-            state=step.changed or rule.to is not None,
+            state=changed or rule.to is not None,
             level=int(step.level) if rule.sets_level and step.level else None,
             status=status if rule.to is not None else None,
             rule=rule.name,
@@ -369,8 +371,8 @@ class Decider:
         self._columns(d, rule.name, step, signal)
         self._escalation(d, rule.escalation, at)
         d.notify = d.notify or rule.notify
-        d.moved = d.moved or step.changed
-        if step.changed:
+        d.moved = d.moved or changed
+        if changed:
             self._flapping(d, at)
 
     def _columns(self, d: Draft, rule: str, step: Step, signal: Signal) -> None:
@@ -424,7 +426,7 @@ class Decider:
             )
         elif how is Escalation.STOP and d.row["escalation_due_at"] is not None:
             d.put({"escalation_due_at": None})
-        elif how is Escalation.RETIME and d.row["status"] == Status.ACTIVE.value:
+        elif how is Escalation.RETIME and d.row["status"] == _ACTIVE:
             started = d.row["escalation_started_at"] or at
             due = self._due(d.row["escalation"], level, started, d.row["escalation_step"])
             if due != d.row["escalation_due_at"]:

@@ -18,14 +18,18 @@ from typing import NamedTuple
 from forewarn.timeutil import span
 from forewarn.warnings.lifecycle import Status
 
+_TOLD: dict[Status, str | None] = {
+    Status.PENDING: None,
+    Status.ACTIVE: "firing",
+    Status.ACKNOWLEDGED: "firing",
+    Status.RESOLVED: "resolved",
+    Status.LIFTED: "lifted",
+}
+
 
 def notify_state(status: Status) -> str | None:
     """What a receiver is told a warning is: firing, resolved, lifted (pending: nothing)."""
-    if status in (Status.ACTIVE, Status.ACKNOWLEDGED):
-        return "firing"
-    if status is Status.PENDING:
-        return None
-    return status.value
+    return _TOLD[status]
 
 
 def next_flush_at(
