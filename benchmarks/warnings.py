@@ -389,17 +389,24 @@ def _repeated(
 
 
 def _unusable(url: str) -> str | None:
-    """Why the store at `url` cannot be opened (a missing database, not a database), or None."""
+    """Why the store at `url` cannot hold the benchmark's province (it cannot be opened, or it
+    already holds tables: the benchmark fills an empty database), or None."""
+    from sqlalchemy import inspect
+
     from forewarn.db import make_engine
 
     engine = make_engine(url)
     try:
-        with engine.connect():
-            return None
+        with engine.connect() as connection:
+            tables = inspect(connection).get_table_names()
     except DBAPIError as exc:
         return str(exc.orig).strip()
     finally:
         engine.dispose()
+    if tables:
+        shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+        return f"it already holds tables ({shown}); give an empty database"
+    return None
 
 
 def main(argv: list[str]) -> int:

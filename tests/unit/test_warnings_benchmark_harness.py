@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from benchmarks.warnings import _fresh_store, _median, main
 
@@ -33,3 +35,16 @@ def test_a_store_that_cannot_be_opened_is_a_clear_usage_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"cannot use the store at sqlite:///{not_a_store}: file is not a database" in err
     assert not_a_store.read_bytes().startswith(b"these bytes")  # left as it was
+
+
+def test_a_store_that_already_holds_tables_is_refused_and_left_alone(tmp_path, capsys):
+    used = tmp_path / "used.db"
+    with sqlite3.connect(used) as db:
+        db.execute("CREATE TABLE fields (code TEXT PRIMARY KEY)")
+        db.execute("INSERT INTO fields VALUES ('production_safety')")
+    with pytest.raises(SystemExit) as exit_:
+        main(["--database-url", f"sqlite:///{used}"])
+    assert exit_.value.code == 2
+    assert "already holds tables (fields); give an empty database" in capsys.readouterr().err
+    with sqlite3.connect(used) as db:
+        assert db.execute("SELECT code FROM fields").fetchall() == [("production_safety",)]
