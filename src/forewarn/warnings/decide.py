@@ -43,6 +43,11 @@ from forewarn.warnings.routing import Responsibility, match_labels, walk_up
 from forewarn.warnings.timeline import ENGINE
 
 _ACTIVE, _PENDING = TEXT[Status.ACTIVE], TEXT[Status.PENDING]
+# Enum members as module globals: on Python 3.11 `Status.ACTIVE` and the like go through the
+# enum metaclass's `__getattr__` hook, about a thousand instructions each, several per signal.
+_FIRE, _RESOLVE = Action.FIRE, Action.RESOLVE
+_START, _STOP, _RETIME = Escalation.START, Escalation.STOP, Escalation.RETIME
+_ENDED = frozenset({Status.RESOLVED, Status.LIFTED})
 ACTIONS = {
     SignalState.PENDING: Action.PEND,
     SignalState.FIRING: Action.FIRE,
@@ -311,10 +316,10 @@ class Decider:
                 return None, None
             state = draft.state
             if state.status not in OPEN and not (
-                action is Action.FIRE
+                action is _FIRE
                 and reactivates(state, signal.at, self.policy.lifecycle.reactivate_within_s)
             ):
-                if action is Action.RESOLVE:
+                if action is _RESOLVE:
                     return None, None
                 state = None
         if state is None:
@@ -392,7 +397,7 @@ class Decider:
             )
         if rule == "unack_on_raise":
             d.put({"acknowledged_at": None, "acknowledged_by": None})
-        if step.status in (Status.RESOLVED, Status.LIFTED) and d.row["ended_at"] is None:
+        if step.status in _ENDED and d.row["ended_at"] is None:
             d.put({"ended_at": at, "open_fingerprint": None, "end_reason": "condition gone"})
         if first:
             d.put({"content": self._content(d, step.level, signal)})
@@ -414,7 +419,7 @@ class Decider:
 
     def _escalation(self, d: Draft, how: Escalation, at: datetime) -> None:
         level = LEVEL.get(d.row["level"])
-        if how is Escalation.START:
+        if how is _START:
             routes = self.desk.routes_for(self.labels_for(d.row, d.row["level"]))
             name = next((r.escalation for r in routes if r.escalation), None)
             snap = self.desk.snapshot(name)
@@ -424,9 +429,9 @@ class Decider:
                 escalation_step=0,
                 escalation_due_at=esc.due_at(snap, level, at, 0),
             )
-        elif how is Escalation.STOP and d.row["escalation_due_at"] is not None:
+        elif how is _STOP and d.row["escalation_due_at"] is not None:
             d.put({"escalation_due_at": None})
-        elif how is Escalation.RETIME and d.row["status"] == _ACTIVE:
+        elif how is _RETIME and d.row["status"] == _ACTIVE:
             started = d.row["escalation_started_at"] or at
             due = self._due(d.row["escalation"], level, started, d.row["escalation_step"])
             if due != d.row["escalation_due_at"]:

@@ -27,6 +27,9 @@ _TOLD: dict[Status, str | None] = {
 }
 
 
+_ACTIVE = Status.ACTIVE  # a global: `Status.ACTIVE` goes through the enum's `__getattr__` hook
+
+
 def notify_state(status: Status) -> str | None:
     """What a receiver is told a warning is: firing, resolved, lifted (pending: nothing)."""
     return _TOLD[status]
@@ -121,7 +124,7 @@ def plan_flush(
     unacked = [
         m
         for m in members
-        if m.status is Status.ACTIVE and m.muted_by is None and m.warning_id not in plan.muted
+        if m.status is _ACTIVE and m.muted_by is None and m.warning_id not in plan.muted
     ]
     plan.watching = bool(unacked)
     due = last_flush_at is not None and now >= last_flush_at + span(repeat_interval_s)
