@@ -72,6 +72,24 @@ def test_signal_transitions(status, level, action, signal_level, expected):
     assert step.rule.escalation is escalation
 
 
+@pytest.mark.parametrize(
+    ("status", "level", "action", "signal_level", "changed"),
+    [
+        (None, None, A.FIRE, Y, True),  # opened firing
+        (S.PENDING, Y, A.FIRE, Y, True),  # activated
+        (S.ACTIVE, Y, A.FIRE, R, True),  # raised
+        (S.ACKNOWLEDGED, R, A.FIRE, Y, True),  # lowered while acknowledged
+        (S.ACTIVE, Y, A.RESOLVE, None, True),  # resolved
+        (S.PENDING, Y, A.PEND, OR, False),  # a pending level is not a change flapping counts
+    ],
+)
+def test_a_step_says_whether_it_counts_as_a_change(status, level, action, signal_level, changed):
+    state = State(status, level) if status is not None else None
+    step = on_signal(state, action, signal_level)
+    assert step is not None
+    assert step.changed is changed
+
+
 def test_the_memoised_signal_step_is_on_signal_for_every_state():
     """``signal_step`` reads only status and level: the same step as ``on_signal`` whatever the
     warning's end time, for every status, level, signal action and signal level."""
