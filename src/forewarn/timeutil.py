@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from forewarn.memo import Memo
+
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
 _UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 
@@ -24,34 +26,20 @@ def parse_instant(text: str) -> datetime:
     return value.astimezone(UTC)
 
 
-_ISO: dict[tuple[datetime, object], str] = {}
+# Memoised: an aware datetime's text costs some ten thousand instructions (its offset is
+# formatted each time), a `timedelta` built from a keyword thousands; hot paths repeat a few.
+_ISO: Memo[tuple[datetime, object], str] = Memo(lambda key: key[0].isoformat(), 65_536)
+_SPANS: Memo[float, timedelta] = Memo(lambda seconds: timedelta(seconds=seconds), 4096)
 
 
 def iso(value: datetime) -> str:
-    """``value.isoformat()``, memoised: the text of an aware datetime costs some ten thousand
-    instructions (its offset is formatted each time), and hot paths format the same instants
-    again and again."""
-    key = (value, value.tzinfo)  # equal instants in other zones keep their own text
-    text = _ISO.get(key)
-    if text is None:
-        if len(_ISO) >= 65_536:
-            _ISO.clear()
-        text = _ISO[key] = value.isoformat()
-    return text
-
-
-_SPANS: dict[float, timedelta] = {}
+    """``value.isoformat()``, memoised (equal instants in other zones keep their own text)."""
+    return _ISO[(value, value.tzinfo)]
 
 
 def span(seconds: float) -> timedelta:
-    """``timedelta(seconds=seconds)``, memoised: building one from a keyword costs thousands of
-    instructions, and policies repeat a few durations for thousands of groups a batch."""
-    found = _SPANS.get(seconds)
-    if found is None:
-        if len(_SPANS) >= 4096:
-            _SPANS.clear()
-        found = _SPANS[seconds] = timedelta(seconds=seconds)
-    return found
+    """``timedelta(seconds=seconds)``, memoised."""
+    return _SPANS[seconds]
 
 
 def to_ms(value: datetime) -> int:

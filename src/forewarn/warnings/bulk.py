@@ -28,23 +28,20 @@ from sqlalchemy import JSON, Boolean, Float, Integer, Table
 from sqlalchemy.orm import Session
 
 from forewarn.db import UTCDateTime
+from forewarn.memo import Memo
 
 Adapt = Callable[[Any], Any]
 
 
-_TEXTS: dict[datetime, str] = {}
+def _utc_text(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def _sqlite_time(value: datetime) -> str:
-    found = _TEXTS.get(value)
-    if found is None:
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        if len(_TEXTS) >= 8192:
-            _TEXTS.clear()
-        found = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-        _TEXTS[value] = found
-    return found
+# A column's adapter and reader of times are memos' look-ups: a batch writes and reads the
+# same few instants thousands of times, and a known one costs no Python call.
+_sqlite_time: Adapt = Memo(_utc_text, 8192).__getitem__
 
 
 def _json(value: Any) -> str | None:
@@ -114,9 +111,6 @@ def _column(values: list[Any], adapt: Adapt | None) -> list[Any]:
                 text = seen[key] = _json(v)
             out.append(text)
         return out
-    if adapt is _sqlite_time:  # the memo read inline: no call for the times seen before
-        known = _TEXTS.get
-        return [None if v is None else (known(v) or adapt(v)) for v in values]
     return [None if v is None else adapt(v) for v in values]
 
 
@@ -272,16 +266,11 @@ def _reader(kind: Any, dialect: str) -> Adapt | None:
     return None
 
 
-_TIMES: dict[str, datetime] = {}
+def _parse_utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def _read_sqlite_time(text: str) -> datetime:
-    found = _TIMES.get(text)
-    if found is None:
-        if len(_TIMES) >= 65_536:
-            _TIMES.clear()
-        found = _TIMES[text] = datetime.fromisoformat(text).replace(tzinfo=UTC)
-    return found
+_read_sqlite_time: Adapt = Memo(_parse_utc, 65_536).__getitem__
 
 
 def _read_aware(value: datetime) -> datetime:
@@ -318,11 +307,7 @@ def query(
     # Column by column: one comprehension per converted column instead of a loop per value.
     columns: list[Any] = list(zip(*rows, strict=True))
     for i, read in readers:
-        if read is _read_sqlite_time:  # the memo read inline: no call for the times seen before
-            known = _TIMES.get
-            columns[i] = [None if v is None else (known(v) or read(v)) for v in columns[i]]
-        else:
-            columns[i] = [None if v is None else read(v) for v in columns[i]]
+        columns[i] = [None if v is None else read(v) for v in columns[i]]
     return list(zip(*columns, strict=True))
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from forewarn.memo import Memo
 from forewarn.scope import Scope
 from forewarn.warnings.matchers import Matcher, match_all, parse_matchers
 from forewarn.warnings.policy import InhibitRule, Route
@@ -80,19 +81,17 @@ def silenced_by(
     return None
 
 
-_KEYS: dict[tuple[str, tuple[str, ...]], str] = {}
+def _key_text(key: tuple[str, tuple[str, ...]]) -> str:
+    name, values = key
+    return f"{name}|{json.dumps(list(values), ensure_ascii=False, separators=(',', ':'))}"[:300]
+
+
+# Memoised: json.dumps with options builds an encoder per call; rules and sites repeat.
+_KEYS: Memo[tuple[str, tuple[str, ...]], str] = Memo(_key_text, 65_536)
 
 
 def _key(rule: InhibitRule, labels: Mapping[str, str]) -> str:
-    # Memoised: json.dumps with options builds an encoder per call; rules and sites repeat.
-    values = tuple(labels.get(name, "") for name in rule.equal)
-    found = _KEYS.get((rule.name, values))
-    if found is None:
-        if len(_KEYS) >= 65_536:
-            _KEYS.clear()
-        text = json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
-        found = _KEYS[(rule.name, values)] = f"{rule.name}|{text}"[:300]
-    return found
+    return _KEYS[(rule.name, tuple(labels.get(name, "") for name in rule.equal))]
 
 
 def source_keys(rules: Sequence[InhibitRule], labels: Mapping[str, str]) -> list[str]:
