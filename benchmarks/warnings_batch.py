@@ -45,8 +45,6 @@ def save(
 ) -> dict[str, Any]:
     """Run the benchmark's batches up to the `nth` mixed one; save the store and that batch
     (`sites`: a smaller province than the benchmark's, for tests)."""
-    import sqlite3
-
     from benchmarks import warnings as bench
     from forewarn.warnings.desk import Desk
 
@@ -65,12 +63,31 @@ def save(
         if mixed == nth:
             break
         bench._step(sessions, desk, signals, now)
-    sessions.kw["bind"].dispose()
-    with sqlite3.connect(store) as db:  # one self-contained file
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    _close_store(sessions.kw["bind"], store)
     with open(folder / BATCH, "wb") as out:
         pickle.dump({"signals": signals, "now": now}, out)
     return {"signals": len(signals), "now": now.isoformat(), "store_bytes": store.stat().st_size}
+
+
+def _close_store(engine: Any, store: Path) -> None:
+    """Close every connection to `store` and fold its log into it: one self-contained file
+    (`replay` copies only that file)."""
+    import sqlite3
+
+    from forewarn.db import checkpointer_of
+
+    checkpointer = checkpointer_of(engine)
+    engine.dispose()
+    if checkpointer is not None:
+        checkpointer.stop(wait=True)  # its connection would keep the log from being reset
+    db = sqlite3.connect(store)
+    try:
+        busy, _frames, _copied = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        db.execute("PRAGMA journal_mode=DELETE")  # and the log file goes
+    finally:
+        db.close()
+    if busy:
+        raise RuntimeError(f"{store} is still in use: its log could not be folded into it")
 
 
 def replay(folder: Path, *, repeat: int, callgrind: bool) -> dict[str, Any]:

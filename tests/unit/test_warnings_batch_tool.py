@@ -43,6 +43,7 @@ def test_a_replayed_batch_does_what_the_run_did_and_leaves_the_saved_store_alone
     folder = tmp_path / "saved"
     saved = save(folder, nth=2, sites=300, **SIZES)
     assert saved["signals"] == SIZES["batch"]
+    assert sorted(f.name for f in folder.iterdir()) == [BATCH, STORE]  # one self-contained file
     before = _digest(folder / STORE)
     found = replay(folder, repeat=2, callgrind=False)
     assert _digest(folder / STORE) == before
