@@ -19,6 +19,7 @@ import orjson
 
 from forewarn.common import Level
 from forewarn.detect.signals import Signal, SignalState
+from forewarn.memo import Memo
 from forewarn.warnings import content as release
 from forewarn.warnings import escalation as esc
 from forewarn.warnings.content import LABEL, LEVEL
@@ -55,12 +56,14 @@ ACTIONS = {
 }
 
 
-@lru_cache(maxsize=4096)
-def _parse(raw: str) -> Any:
+def _parse_text(raw: str) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:  # text json.dumps wrote with NaN or Infinity in it
         return json.loads(raw)
+
+
+_parse = Memo(_parse_text, 4096).__getitem__
 
 
 def parse_json(raw: Any) -> Any:
