@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+from contextlib import closing
 
 import pytest
 from benchmarks import warnings as bench
-from benchmarks.warnings_batch import BATCH, STORE, main, replay, save
+from benchmarks.warnings_batch import BATCH, STORE, main, replay, save, stored
 
 from forewarn.db import session_scope
 from forewarn.warnings.advance import advance
@@ -20,8 +22,8 @@ def _digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _as_run(tmp_path, nth: int) -> tuple[int, int, int, int]:
-    """What the benchmark's own run does with its `nth` mixed batch."""
+def _as_run(tmp_path, nth: int) -> tuple[int, int, int, int, str]:
+    """What the benchmark's own run does with its `nth` mixed batch, and the rows it stores."""
     sessions = bench.build_store(f"sqlite:///{tmp_path / 'run.db'}", 300)
     desk, mixed = Desk(), 0
     for phase, signals, now in bench.batches(
@@ -35,7 +37,7 @@ def _as_run(tmp_path, nth: int) -> tuple[int, int, int, int]:
             r = apply_signals(s, signals, now=now, desk=desk)
             advance(s, now=now, desk=desk, heartbeats=False)
         sessions.kw["bind"].dispose()
-        return r.signals, r.created, r.changed, r.notifications
+        return r.signals, r.created, r.changed, r.notifications, stored(tmp_path / "run.db")
     raise AssertionError("the run ended before the batch")
 
 
@@ -48,9 +50,19 @@ def test_a_replayed_batch_does_what_the_run_did_and_leaves_the_saved_store_alone
     found = replay(folder, repeat=2, callgrind=False)
     assert _digest(folder / STORE) == before
     assert len(found["seconds"]) == 2
-    replayed = (found["signals"], found["created"], found["changed"], found["notifications"])
-    assert replayed == _as_run(tmp_path, nth=2)
+    replayed = (found["signals"], found["created"], found["changed"], found["notifications"],
+                found["stored"])  # fmt: skip
+    assert replayed == _as_run(tmp_path, nth=2)  # row for row: the digest of the stored rows
     assert found["notifications"] > 0
+
+
+def test_the_digest_of_stored_rows_changes_with_any_row(tmp_path):
+    folder = tmp_path / "saved"
+    save(folder, nth=1, sites=300, **SIZES)
+    before = stored(folder / STORE)
+    with closing(sqlite3.connect(folder / STORE)) as db, db:
+        db.execute("UPDATE warning_events SET actor = 'someone else' WHERE id = 1")
+    assert stored(folder / STORE) != before
 
 
 def test_replay_without_a_saved_batch_is_a_usage_error(tmp_path, capsys):
