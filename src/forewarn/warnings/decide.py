@@ -105,6 +105,13 @@ class Draft:
                 row[name] = value
                 dirty.add(name)
 
+    def put1(self, name: str, value: Any) -> None:
+        """Change one column (written if its value differs): ``put`` without a mapping."""
+        row = self.row
+        if name not in row or row[name] != value:
+            row[name] = value
+            self.dirty.add(name)
+
     def event(
         self,
         kind: str,
@@ -387,7 +394,7 @@ class Decider:
         at = signal.at
         first = d.row["activated_at"] is None and step.status in FIRING
         if first:
-            d.put({"activated_at": at})
+            d.put1("activated_at", at)
         if rule == "reactivate":
             d.set(
                 ended_at=None,
@@ -403,7 +410,7 @@ class Decider:
         if step.status in _ENDED and d.row["ended_at"] is None:
             d.put({"ended_at": at, "open_fingerprint": None, "end_reason": "condition gone"})
         if first:
-            d.put({"content": self._content(d, step.level, signal)})
+            d.put1("content", self._content(d, step.level, signal))
 
     def _content(self, d: Draft, level: Level | None, signal: Signal) -> dict[str, Any]:
         region = self.directory.regions.get(d.row["region_code"] or "")
@@ -433,12 +440,12 @@ class Decider:
                 escalation_due_at=esc.due_at(snap, level, at, 0),
             )
         elif how is _STOP and d.row["escalation_due_at"] is not None:
-            d.put({"escalation_due_at": None})
+            d.put1("escalation_due_at", None)
         elif how is _RETIME and d.row["status"] == _ACTIVE:
             started = d.row["escalation_started_at"] or at
             due = self._due(d.row["escalation"], level, started, d.row["escalation_step"])
             if due != d.row["escalation_due_at"]:
-                d.put({"escalation_due_at": due})
+                d.put1("escalation_due_at", due)
 
     def _due(
         self, snap: dict[str, Any] | None, level: Level | None, started: datetime, taken: int
@@ -453,17 +460,17 @@ class Decider:
 
     def _flapping(self, d: Draft, at: datetime) -> None:
         life = self.policy.lifecycle
-        before = Flapping(tuple(d.row["changes"] or ()), bool(d.row["flapping"]))
+        was = bool(d.row["flapping"])
         after = flapping_after(
-            before,
+            Flapping(d.row["changes"] or (), was),
             now=at,
             changed=True,
             window_s=life.flap_window_s,
             max_changes=life.flap_max_changes,
         )
-        d.put({"changes": list(after.changes)})
-        if after.flapping != before.flapping:
-            d.put({"flapping": after.flapping})
+        d.put1("changes", after.changes)  # a tuple: stored as the same JSON array
+        if after.flapping != was:
+            d.put1("flapping", after.flapping)
             kind = "flapping_started" if after.flapping else "flapping_stopped"
             d.event(
                 kind,

@@ -12,6 +12,7 @@ Anything the table does not allow raises :class:`forewarn.errors.InvalidTransiti
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -204,7 +205,7 @@ def reactivates(state: State, at: datetime, window_s: float) -> bool:
 class Flapping(NamedTuple):
     """Recent change times (epoch seconds, oldest first) and whether the warning flaps."""
 
-    changes: tuple[float, ...] = ()
+    changes: Sequence[float] = ()  # as read (a list) or as decided (a tuple)
     flapping: bool = False
 
 
