@@ -204,7 +204,6 @@ class Decider:
         self._found: dict[tuple[str, str], Responsibility] = {}
         self._routing: dict[tuple[str, str], dict[str, Any]] = {}
         self._labels: dict[tuple[Any, ...], tuple[dict[str, str], dict[str, str]]] = {}
-        self._site_labels: dict[str, dict[str, str]] = {}
         self._offsets: dict[tuple[Any, ...], tuple[Any, timedelta | None]] = {}
 
     def responsibility(self, region: str | None, field_code: str) -> Responsibility:
@@ -225,22 +224,11 @@ class Decider:
     def labels_of(self, signal: Signal) -> dict[str, str]:
         """The signal's labels completed with its site's labels and name."""
         labels = dict(signal.labels)
-        site = labels.get("site")
-        extra = self._site_labels.get(site) if site is not None else None
-        if extra is None and site is not None:
-            extra = self._site_labels[site] = self._labels_of_site(site)
-        if extra:
-            for name, value in extra.items():
+        site = self.directory.sites.get(labels.get("site", ""))
+        if site is not None:
+            for name, value in site.added.items():
                 labels.setdefault(name, value)
         return labels
-
-    def _labels_of_site(self, code: str) -> dict[str, str]:
-        site = self.directory.sites.get(code)
-        if site is None:
-            return {}
-        extra = dict(site.labels)
-        extra.setdefault("site_name", site.name)
-        return extra
 
     def labels_for(self, row: dict[str, Any], level: int | None) -> dict[str, str]:
         """The labels routes and mutes match on, at `level` (memoised per batch: the labels

@@ -48,6 +48,8 @@ class SiteInfo:
     kind: str | None
     department: str | None
     labels: MappingProxyType[str, str]
+    # What the site adds to its signals' labels: its labels, and its name as `site_name`.
+    added: MappingProxyType[str, str]
 
 
 @dataclass
@@ -92,6 +94,7 @@ class Directory:
         out.by_region_field = {k: tuple(v) for k, v in grouped.items()}
         dept_codes = {d.id: d.code for d in out.departments.values()}
         for s in session.scalars(select(Site)):
+            labels = {str(k): str(v) for k, v in (s.labels or {}).items()}
             out.sites[s.code] = SiteInfo(
                 s.code,
                 s.name,
@@ -99,7 +102,8 @@ class Directory:
                 s.field_code,
                 s.kind,
                 dept_codes.get(s.department_id) if s.department_id else None,
-                MappingProxyType({str(k): str(v) for k, v in (s.labels or {}).items()}),
+                MappingProxyType(labels),
+                MappingProxyType({**labels, "site_name": labels.get("site_name", s.name)}),
             )
         return out
 
