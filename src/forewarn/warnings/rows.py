@@ -98,8 +98,11 @@ def update(session: Session, changes: Iterable[tuple[int, dict[str, Any], Iterab
             (DETAILS, DETAIL_NAMES, "warning_id"),
         ):
             columns = tuple(sorted(n for n in names if n in wanted and n != key))
-            if columns:
-                get = itemgetter(*columns)  # a value for one column, a tuple for more
-                one = len(columns) == 1
-                values = [(get(row), wid) if one else (*get(row), wid) for wid, row in part]
-                bulk.update_values(session, table, columns, (key,), values)
+            if not columns:
+                continue
+            get = itemgetter(*columns)  # a value for one column, a tuple for more
+            if len(columns) == 1:
+                values = [(get(row), wid) for wid, row in part]
+            else:
+                values = [(*get(row), wid) for wid, row in part]
+            bulk.update_values(session, table, columns, (key,), values)
