@@ -14,7 +14,7 @@ app = typer.Typer(
     help="Public-safety risk monitoring, early warning and closed-loop risk governance.",
     no_args_is_help=True,
     add_completion=False,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
 )
 
 app.add_typer(db.app, name="db")

@@ -95,7 +95,7 @@ def ack(
     data_dir: DataDir = None,
     comment: Annotated[str | None, typer.Option(help="A note for the time line.")] = None,
 ) -> None:
-    """Acknowledge an active warning (its escalation stops); recorded as cli:<user>."""
+    """Acknowledge an active warning (its escalation stops); recorded as `cli:<user>`."""
     try:
         with store_session(settings_for(data_dir)) as session:
             warning = service.acknowledge(
