@@ -48,6 +48,11 @@ def test_demo_serves_gansu_detects_incidents_publishes_cap_and_restarts(demo_dir
         warnings_before = admin.get("/api/v1/warnings", params={"limit": 1}).json()["total"]
     finally:
         demo.stop()
+    printed = Path(demo.log.name).read_text().splitlines()  # stdout is a file: no terminal width
+    assert any(
+        line.startswith("  login") and "province.duty" in line and line.endswith("/ forewarn-demo")
+        for line in printed
+    ), printed
     again = Demo(demo_dir)
     try:
         admin = again.client("admin", ADMIN_PASSWORD)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Annotated
 
 import typer
@@ -42,13 +43,14 @@ def demo(
     settings = settings.model_copy(update=updates)
     setup_logging(settings)
     app, info = build_demo_app(settings, speed=speed, seed=seed, webhook=webhook)
-    console.print(
+    say = partial(console.print, soft_wrap=True)  # a long path or login list is one line
+    say(
         f"[bold]forewarn demo[/bold] ready in {time.monotonic() - started:.1f} s "
         f"({'new province built' if info.fresh else 'existing data folder'}: {settings.data_dir})"
     )
-    console.print(f"  open      http://{host}:{port}/")
-    console.print(f"  API       http://{host}:{port}/api/v1/docs")
+    say(f"  open      http://{host}:{port}/")
+    say(f"  API       http://{host}:{port}/api/v1/docs")
     for line in info.logins:
-        console.print(f"  login     {line}")
-    console.print(f"  clock     simulated, x{speed:g} from {info.origin.isoformat()}")
+        say(f"  login     {line}")
+    say(f"  clock     simulated, x{speed:g} from {info.origin.isoformat()}")
     uvicorn.run(app, host=host, port=port, log_level="warning")
