@@ -177,6 +177,24 @@ def test_a_resolved_warning_is_reactivated_within_the_window_else_replaced(store
     assert first.open_fingerprint is None
 
 
+def test_a_rule_with_for_re_activates_its_resolved_warning_instead_of_opening_another(store):
+    # a rule with `for:` sends pending before firing: the pending signal must not open a new one
+    desk = Desk()
+    run(store, 0, [sig(FIRING, Level.YELLOW, 0), sig(RESOLVED, None, 10)], desk)
+    run(store, 13, [sig(PENDING, Level.YELLOW, 13)], desk)
+    [w] = warnings(store)
+    assert (w.status, w.reactivations) == ("resolved", 0)
+    run(store, 23, [sig(FIRING, Level.ORANGE, 23)], desk)
+    [w] = warnings(store)
+    assert (w.status, w.level, w.reactivations, w.ended_at) == ("active", 3, 1, None)
+    run(store, 30, [sig(RESOLVED, None, 30)], desk)
+    run(
+        store, 150, [sig(PENDING, Level.YELLOW, 150)], desk
+    )  # past the 1h window: a new warning begins
+    first, second = warnings(store)
+    assert (first.status, second.status) == ("resolved", "pending")
+
+
 POLICY = DEFAULT_POLICY_YAML
 
 

@@ -46,7 +46,7 @@ from forewarn.warnings.timeline import ENGINE
 _ACTIVE, _PENDING = TEXT[Status.ACTIVE], TEXT[Status.PENDING]
 # Enum members as module globals: on Python 3.11 `Status.ACTIVE` and the like go through the
 # enum metaclass's `__getattr__` hook, about a thousand instructions each, several per signal.
-_FIRE, _RESOLVE = Action.FIRE, Action.RESOLVE
+_PEND, _FIRE, _RESOLVE = Action.PEND, Action.FIRE, Action.RESOLVE
 _START, _STOP, _RETIME = Escalation.START, Escalation.STOP, Escalation.RETIME
 _ENDED = frozenset({Status.RESOLVED, Status.LIFTED})
 ACTIONS = {
@@ -319,6 +319,10 @@ class Decider:
             ):
                 if action is _RESOLVE:
                     return None, None
+                if action is _PEND and reactivates(
+                    state, signal.at, self.policy.lifecycle.reactivate_within_s
+                ):
+                    return None, None  # the rule's `for` runs: its firing signal re-activates this
                 state = None
         if state is None:
             step = signal_step(None, None, action, signal.level)
