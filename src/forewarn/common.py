@@ -36,7 +36,7 @@ class Level(IntEnum):
 
     @classmethod
     def parse(cls, value: str | int) -> Level:
-        """Accept ``red``, ``RED``, ``I``, ``IV``, or the rank 1..4."""
+        """Accept ``red``, ``RED``, ``I``, ``IV``, or a stored rank as an int (1 blue .. 4 red)."""
         if isinstance(value, int) and not isinstance(value, bool):
             return cls(value)
         text = str(value).strip()

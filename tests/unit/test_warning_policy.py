@@ -27,7 +27,6 @@ LABELS = {"rule": "pm10 high", "level": "orange", "field": "ecology_environment"
         ("level>red", False),
         ("level<=yellow", False),
         ("level<III", False),
-        ("level>2", True),
         ("order>=3", True),
         ("order<3", False),
         ("field>=1", False),  # not a number: no match
@@ -46,6 +45,14 @@ def test_matchers(text, expected):
         ("level>=purple", "needs a level"),
         ("order>x", "needs a number"),
         ('rule=~"("', "bad regular expression"),
+        ('rule!=="ch4_high"', "its value begins with '='"),  # not `!=` on the value `="ch4_high"`
+        ('rule=="x"', "its value begins with '='"),
+        ("level=>orange", "its value begins with '>'"),
+        ('rule="x', "quote of its value is not closed"),
+        ("level>2", "needs a level"),  # 2 is blue's rung to some, Level II (orange) to others
+        ("level>=1", "needs a level"),
+        ('rule=~"(a)\\1"', "bad regular expression"),  # RE2, as Alertmanager: no back-references
+        ("rule=~" + "a" * 4000, "at most 4000 characters"),
     ],
 )
 def test_bad_matchers_say_why(text, error):
@@ -159,3 +166,11 @@ def test_the_policy_examples_in_the_docs_pass_the_check():
     full = parse_policy(blocks[-1])
     assert set(full.receivers) >= {"responsible", "parent", "grandparent", "duty_leader"}
     assert full.heartbeats.feeds[0].name == "air_quality"
+
+
+def test_regex_matchers_use_re2_so_nested_repeats_cannot_backtrack():
+    # with Python's backtracking engine this pattern took seconds per label; RE2 is linear
+    nested = parse_matcher('region_path=~"(.*){12}!"')
+    path = "/620000/620100/620111/" + "a" * 40
+    assert not nested.matches({"region_path": path})
+    assert nested.matches({"region_path": path + "!"})

@@ -171,7 +171,7 @@ def test_safe_next(target, expected):
     [
         ("red", 4),
         ("II", 3),
-        ("3", 3),
+        ("3", None),  # ambiguous: Level III (yellow) or the third rung (orange)
         ("blue", 1),
         ("", None),
         (None, None),

@@ -9,9 +9,10 @@ these labels; ``region`` matches the region's whole subtree.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from forewarn.patterns import compile_pattern
 
 REGION_LEVELS = ("province", "city", "county", "township")
 
@@ -68,7 +69,7 @@ class Matcher:
 
     def __post_init__(self) -> None:
         if self.op in ("regex", "not_regex"):
-            object.__setattr__(self, "_pattern", re.compile(self.values[0]))
+            object.__setattr__(self, "_pattern", compile_pattern(self.values[0]))
 
     def matches(self, info: SeriesInfo) -> bool:
         """Whether the series passes this test (a missing label is the empty string)."""

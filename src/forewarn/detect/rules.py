@@ -7,11 +7,11 @@ documented in ``docs/rules.md``.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from forewarn.patterns import compile_pattern
 from forewarn.timeutil import parse_duration
 
 RULE_ID = r"^[a-z0-9][a-z0-9_.\-]{0,99}$"
@@ -55,8 +55,8 @@ class MatchOps(_Strict):
         for pattern in (self.regex, self.not_regex):
             if pattern is not None:
                 try:
-                    re.compile(pattern)
-                except re.error as exc:
+                    compile_pattern(pattern)
+                except ValueError as exc:
                     raise ValueError(f"bad regular expression: {exc}") from None
         return self
 

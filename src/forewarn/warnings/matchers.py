@@ -1,10 +1,14 @@
 """Label matchers, as in Alertmanager, plus ordered comparison for levels and numbers.
 
-``name=value``, ``name!=value``, ``name=~regex``, ``name!~regex`` (anchored, like Alertmanager),
-and ``name>=value``, ``name>value``, ``name<=value``, ``name<value``: for ``level`` the order is
-the warning ladder (``level>=orange`` is orange or red; ``IV``..``I`` and ``blue``..``red`` both
-work), for other labels a numeric comparison (a label that is not a number does not match).
-Values may be quoted (``rule="pm10 high"``). A missing label matches as the empty string.
+``name=value``, ``name!=value``, ``name=~regex``, ``name!~regex`` (anchored RE2 syntax, as
+Alertmanager's: matching takes time linear in the label's length, so no pattern can stall the
+engine), and ``name>=value``, ``name>value``, ``name<=value``, ``name<value``: for ``level`` the
+order is the warning ladder (``level>=orange`` is orange or red; ``IV``..``I`` and
+``blue``..``red`` both work, bare numbers do not: ``1`` would be read as Level I, red, by some and
+as the first rung, blue, by others), for other labels a numeric comparison (a label that is not a
+number does not match). Values may be quoted (``rule="pm10 high"``); an unquoted value may not
+begin with an operator's character, so ``rule=="x"`` or ``level=>orange`` is an error, not a
+matcher on ``="x"``. A missing label matches as the empty string.
 """
 
 from __future__ import annotations
@@ -13,9 +17,12 @@ import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from forewarn.common import Level
+from forewarn.patterns import compile_pattern
 
+MAX_LENGTH = 4000  # characters of one matcher, as of the other texts people write
 _SYNTAX = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(=~|!~|!=|>=|<=|=|>|<)\s*(.*?)\s*$")
 _ORDER: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
@@ -32,7 +39,7 @@ class Matcher:
     name: str
     op: str
     value: str
-    _regex: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    _regex: Any = field(default=None, compare=False, repr=False)
     _bound: float | None = field(default=None, compare=False, repr=False)
 
     def matches(self, labels: Mapping[str, str]) -> bool:
@@ -55,7 +62,6 @@ class Matcher:
 _RANKS = {
     **{lv.label: float(lv) for lv in Level},
     **{lv.roman: float(lv) for lv in Level},
-    **{str(int(lv)): float(lv) for lv in Level},
 }
 
 
@@ -65,7 +71,7 @@ def _rank(name: str, text: str) -> float | None:
         if fast is not None:
             return fast
         try:
-            return float(Level.parse(int(text) if text.strip().isdigit() else text))
+            return float(Level.parse(text))
         except ValueError:
             return None
     try:
@@ -84,14 +90,23 @@ def parse_matcher(text: str) -> Matcher:
     """Parse ``name op value``; ValueError with a reason when it is malformed."""
     if not isinstance(text, str):
         raise ValueError("a matcher is a string such as 'field=\"production_safety\"'")
+    if len(text) > MAX_LENGTH:
+        raise ValueError(f"a matcher has at most {MAX_LENGTH} characters, this one {len(text)}")
     found = _SYNTAX.match(text)
     if found is None:
         raise ValueError(f"bad matcher {text!r}; use name=value, !=, =~, !~, >=, >, <=, <")
-    name, op, value = found.group(1), found.group(2), _unquote(found.group(3))
+    name, op, raw = found.group(1), found.group(2), found.group(3)
+    if raw and raw[0] in "=~!<>":
+        raise ValueError(
+            f"bad matcher {text!r}: the operator is {op!r}, its value begins with {raw[0]!r}"
+        )
+    if raw and raw[0] in "\"'" and (len(raw) < 2 or raw[-1] != raw[0]):
+        raise ValueError(f"bad matcher {text!r}: the quote of its value is not closed")
+    value = _unquote(raw)
     if op in ("=~", "!~"):
         try:
-            return Matcher(name, op, value, _regex=re.compile(value))
-        except re.error as exc:
+            return Matcher(name, op, value, _regex=compile_pattern(value))
+        except ValueError as exc:
             raise ValueError(f"bad regular expression in {text!r}: {exc}") from None
     if op in _ORDER:
         bound = _rank(name, value)

@@ -80,7 +80,7 @@ def list_warnings(
         list[str],
         Query(description="pending, active, acknowledged, resolved, lifted (repeatable)."),
     ] = [],  # noqa: B006
-    level: Annotated[str | None, Query(description="Exactly this level (red, II, 3...).")] = None,
+    level: Annotated[str | None, Query(description="Exactly this level (red, II...).")] = None,
     min_level: Annotated[str | None, Query(description="This level or higher.")] = None,
     field: Annotated[str | None, Query(description="Field code.")] = None,
     within: Annotated[str | None, Query(description="Region code: its subtree only.")] = None,

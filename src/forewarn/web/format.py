@@ -87,11 +87,12 @@ def level_view(level: int | Level | None) -> LevelView | None:
 
 
 def parse_level(text: str | None) -> Level | None:
-    """A level from a filter value (``red``, ``II``, ``3``); None when empty or unknown."""
+    """A level from a filter value (``red``, ``II``); None when empty or unknown (a bare number too:
+    ``1`` is Level I, red, to some readers and the first rung, blue, to others)."""
     if not text:
         return None
     try:
-        return Level.parse(int(text) if text.isdigit() else text)
+        return Level.parse(text)
     except ValueError:
         return None
 
