@@ -300,6 +300,21 @@ def test_silences_are_checked_changed_and_expired(client, client_as, world, sess
     assert expired["ends_at"].startswith("2026-05-01T08:10:00")
     assert client.get("/api/v1/silences", params={"state": "expired"}).json()["total"] == 1
     assert client.get("/api/v1/silences", params={"state": "active"}).json()["total"] == 0
-    assert client.patch(f"/api/v1/silences/{ident}", json={"reason": "x"}).status_code == 422
+    refused = client.patch(f"/api/v1/silences/{ident}", json={"reason": "x"})
+    assert (refused.status_code, refused.json()["error"]["code"]) == (409, "conflict")
     with sessions() as s:
         assert s.get(Silence, ident) is not None, "expired silences are kept"
+
+
+def test_a_future_silence_expired_before_it_starts_never_runs(client, world):
+    made = _silence(client, starts_at=at(30).isoformat())
+    assert made.status_code == 201, made.text
+    ident = made.json()["id"]
+    assert client.get(f"/api/v1/silences/{ident}").json()["state"] == "pending"
+    expired = client.delete(f"/api/v1/silences/{ident}").json()
+    assert (expired["state"], expired["expired_by"]) == ("expired", "test-admin")
+    assert expired["starts_at"] == expired["ends_at"]
+    assert client.get("/api/v1/silences", params={"state": "expired"}).json()["total"] == 1
+    assert client.get("/api/v1/silences", params={"state": "pending"}).json()["total"] == 0
+    revived = client.patch(f"/api/v1/silences/{ident}", json={"ends_at": at(90).isoformat()})
+    assert revived.status_code == 409, "an expired silence cannot be brought back"

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forewarn.catalogue.models import Region
-from forewarn.errors import InvalidInput, NotFound, PermissionDenied
+from forewarn.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from forewarn.scope import Scope
 from forewarn.warnings.matchers import parse_matcher
 from forewarn.warnings.models import Silence
@@ -194,7 +194,7 @@ def update_silence(
     """Change a running or future silence's matchers, end or reason."""
     silence = _own(session, silence_id, scope)
     if silence_state(silence.starts_at, silence.ends_at, now) is SilenceState.EXPIRED:
-        raise InvalidInput(
+        raise Conflict(
             "an expired silence cannot change; create a new one", details={"silence": silence_id}
         )
     if matchers is not None:
@@ -217,7 +217,9 @@ def expire_silence(
     """End a silence now (its expiry is then recorded on the warnings it muted)."""
     silence = _own(session, silence_id, scope)
     if silence.ends_at > now:
-        silence.ends_at = max(now, silence.starts_at)
+        # a future silence is expired as it is, not moved to end at its start: it never runs
+        silence.starts_at = min(silence.starts_at, now)
+        silence.ends_at = now
         silence.expired_by = actor
         silence.updated_at = now
     session.flush()
