@@ -350,3 +350,23 @@ def test_the_job_keeps_a_failed_batch_and_applies_it_with_the_next(store, monkey
     told = len(outbox(store))
     assert job(at(2)).notifications == 0
     assert len(outbox(store)) == told
+
+
+def test_a_reminder_names_every_warning_nobody_acknowledged(store):
+    sites = ("mine-honggu-1", "mine-honggu-2", "mine-honggu-3")
+    signals = [
+        sig(FIRING, Level.YELLOW, 0, fp=f"ch4:{site}", labels=MINE | {"site": site})
+        for site in sites
+    ]
+    run(store, 0, signals)
+    run(store, 1, heartbeats=False)  # the group's first flush tells all three
+    first, second, third = warnings(store)
+    with session_scope(store) as s:
+        service.acknowledge(s, second.id, scope=ALL, actor="zhang.wei", now=at(2))
+    run(store, 241, heartbeats=False)  # past the 4 h repeat interval
+    with store() as s:
+        reminders = s.scalars(select(Notification).where(Notification.reason == "reminder"))
+        named = {tuple(i["id"] for i in n.payload["warnings"]) for n in reminders}
+    assert named == {(third.id, first.id)}, "both unacknowledged warnings, the lead first"
+    queued = [k for w in (first, second, third) for k, *_ in events(store, w.id)]
+    assert queued.count("notification_queued") == 3 + 2

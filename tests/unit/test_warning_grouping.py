@@ -108,20 +108,30 @@ def test_finished_members_leave_the_group(members, done):
 
 
 @pytest.mark.parametrize(
-    ("members", "last", "now", "reminder", "lead"),
+    ("members", "last", "now", "reminder", "lead", "remind"),
     [
-        ([m(1, A, 2, "firing", 2)], 0, 3600, True, 1),
-        ([m(1, A, 2, "firing", 2)], 0, 3599, False, None),
-        ([m(1, K, 2, "firing", 2)], 0, 7200, False, None),  # acknowledged: no reminders
-        ([m(1, A, 2, "firing", 2, "silence:1")], 0, 7200, False, None),
-        ([m(1, A, 2, "firing", 2), m(2, A, 4, "firing", 4)], 0, 3600, True, 2),
-        ([m(1, A, 2, "firing", 2)], None, 7200, False, None),  # never flushed: no repeat
+        ([m(1, A, 2, "firing", 2)], 0, 3600, True, 1, [1]),
+        ([m(1, A, 2, "firing", 2)], 0, 3599, False, None, []),
+        ([m(1, K, 2, "firing", 2)], 0, 7200, False, None, []),  # acknowledged: no reminders
+        ([m(1, A, 2, "firing", 2, "silence:1")], 0, 7200, False, None, []),
+        ([m(1, A, 2, "firing", 2), m(2, A, 4, "firing", 4)], 0, 3600, True, 2, [2, 1]),
+        # every unacknowledged warning is named, not only the lead; the acknowledged one is not
+        (
+            [m(1, A, 2, "firing", 2), m(2, K, 4, "firing", 4), m(3, A, 2, "firing", 2)],
+            0,
+            3600,
+            True,
+            3,
+            [3, 1],
+        ),
+        ([m(1, A, 2, "firing", 2)], None, 7200, False, None, []),  # never flushed: no repeat
     ],
 )
-def test_reminders_only_for_unacknowledged_warnings(members, last, now, reminder, lead):
+def test_reminders_only_for_unacknowledged_warnings(members, last, now, reminder, lead, remind):
     got = plan(members, last=last, now=now)
     assert got.reminder is reminder
     assert got.lead == lead
+    assert got.remind == remind
     assert got.send == []
 
 

@@ -96,7 +96,7 @@ def _tell(
     plan, group = f.plan, f.group
     by_id = {r.id: r for r in f.rows}
     lead = by_id[plan.lead or 0]
-    told = [by_id[w] for w in (plan.send or [lead.id])]
+    told = [by_id[w] for w in (plan.send or plan.remind or [lead.id])]
     changes = _changes(f, told)
     reason = changes[lead.id]
     lead_row = _shown(lead, loaded.shown[lead.id])
@@ -240,7 +240,9 @@ def _reminders(session: Session, planned: list[_Flush], now: datetime) -> None:
 
 
 def _load_told(session: Session, told: list[_Flush]) -> _Loaded:
-    ids = {w for f in told for w in (f.plan.send or [])} | {f.plan.lead or 0 for f in told}
+    ids = {w for f in told for w in (*f.plan.send, *f.plan.remind)} | {
+        f.plan.lead or 0 for f in told
+    }
     shown, leads = flushload.details(session, sorted(ids), [f.plan.lead or 0 for f in told])
     return _Loaded(shown, leads)
 

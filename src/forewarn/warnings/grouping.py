@@ -70,6 +70,7 @@ class FlushPlan:
     send: list[int] = field(default_factory=list)
     lead: int | None = None
     reminder: bool = False
+    remind: list[int] = field(default_factory=list)  # a reminder's warnings, its lead first
     muted: dict[int, str] = field(default_factory=dict)
     done: list[int] = field(default_factory=list)
     watching: bool = False  # unacknowledged firing warnings remain: plan a reminder
@@ -130,5 +131,7 @@ def plan_flush(
     due = last_flush_at is not None and now >= last_flush_at + span(repeat_interval_s)
     if not plan.send and due and unacked:
         plan.reminder = True
-        plan.lead = _lead(members, [m.warning_id for m in unacked])
+        ranked = sorted(unacked, key=lambda m: (-(m.level or 0), -m.warning_id))  # lead first
+        plan.remind = [m.warning_id for m in ranked]
+        plan.lead = _lead(members, plan.remind)
     return plan
