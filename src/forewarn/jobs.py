@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -92,7 +93,9 @@ def load_desk(settings: Settings, policy: Policy | None) -> Desk:
     """The warnings desk with the given policy, the configured file, or the built-in one."""
     if policy is None:
         path = settings.config_file("policy")
-        policy = load_policy(path) if path is not None else default_policy()
+        policy = (
+            load_policy(path, time_zone=settings.timezone) if path is not None else default_policy()
+        )
     return Desk(policy)
 
 
@@ -129,7 +132,7 @@ def wire_jobs(
     runtime: Runtime | None = None,
     rules: Path | RuleSet | None = None,
     policy: Policy | None = None,
-    policy_loader: Callable[[Path], Policy] = load_policy,
+    policy_loader: Callable[[Path], Policy] | None = None,
 ) -> Wiring:
     """Add detection, warnings, publishing and delivery to the app's process loop.
 
@@ -141,7 +144,8 @@ def wire_jobs(
     warnings = WarningsJob(app.state.sessions, load_desk(settings, policy))
     policy_path = settings.config_file("policy")
     if policy_path is not None:
-        runtime.add("policy", PolicyWatcher(policy_path, warnings.desk, policy_loader))
+        loader = policy_loader or partial(load_policy, time_zone=settings.timezone)
+        runtime.add("policy", PolicyWatcher(policy_path, warnings.desk, loader))
     app.state.warnings_desk = warnings.desk  # people's acts (manual escalation) use its policy
     source = load_ruleset(settings, rules)
     detection, warmed = (None, 0)

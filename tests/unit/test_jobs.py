@@ -6,8 +6,9 @@ import os
 from datetime import UTC, datetime
 
 from forewarn.common import Level
+from forewarn.config import Settings
 from forewarn.detect.signals import Signal, SignalState
-from forewarn.jobs import PolicyWatcher, open_signals
+from forewarn.jobs import PolicyWatcher, load_desk, open_signals
 from forewarn.warnings.desk import Desk
 from forewarn.warnings.policy import DEFAULT_POLICY_YAML, load_policy
 
@@ -54,3 +55,13 @@ def test_only_the_last_open_state_of_each_subject_survives_a_warm_up():
     ]
     kept = open_signals(signals)
     assert [(s.fingerprint, s.at.minute) for s in kept] == [("b", 4), ("c", 7)]
+
+
+def test_the_configured_policy_file_takes_the_platforms_display_zone(tmp_path):
+    night = (
+        "time_intervals:\n  - name: night\n"
+        "    intervals: [{times: [{start: '22:00', end: '24:00'}]}]\n"
+    )
+    (tmp_path / "policy.yaml").write_text(DEFAULT_POLICY_YAML + night, "utf-8")
+    settings = Settings(data_dir=tmp_path, timezone="Asia/Urumqi")
+    assert load_desk(settings, None).policy.time_intervals["night"].zone == "Asia/Urumqi"

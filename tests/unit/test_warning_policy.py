@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from forewarn.warnings.matchers import parse_matcher
@@ -174,3 +176,23 @@ def test_regex_matchers_use_re2_so_nested_repeats_cannot_backtrack():
     path = "/620000/620100/620111/" + "a" * 40
     assert not nested.matches({"region_path": path})
     assert nested.matches({"region_path": path + "!"})
+
+
+NIGHTS = """\
+routes: {mute_time_intervals: [night, night_utc]}
+time_intervals:
+  - name: night
+    intervals: [{times: [{start: "22:00", end: "24:00"}]}]
+  - name: night_utc
+    time_zone: UTC
+    intervals: [{times: [{start: "22:00", end: "24:00"}]}]
+"""
+
+
+def test_a_time_interval_without_a_zone_is_in_the_platforms_display_zone():
+    policy = parse_policy(NIGHTS, time_zone="Asia/Shanghai")
+    night, night_utc = policy.time_intervals["night"], policy.time_intervals["night_utc"]
+    assert (night.zone, night_utc.zone) == ("Asia/Shanghai", "UTC")
+    late = datetime(2026, 5, 1, 14, 30, tzinfo=UTC)  # 22:30 in Beijing
+    assert night.contains(late)
+    assert not night_utc.contains(late)

@@ -54,7 +54,7 @@ def install_config(data_dir: Path) -> None:
                 shutil.copyfile(source, target)
 
 
-def demo_policy(path: Path, webhook: str | None) -> Policy:
+def demo_policy(path: Path, webhook: str | None, time_zone: str) -> Policy:
     """The policy file, plus a catch-all webhook receiver when `--webhook` is given."""
     doc = read_yaml(path)
     if webhook:
@@ -65,7 +65,7 @@ def demo_policy(path: Path, webhook: str | None) -> Policy:
         data["routes"].setdefault("routes", []).insert(
             0, {"receiver": "demo-webhook", "continue": True}
         )
-    return policy_from_document(doc)
+    return policy_from_document(doc, time_zone=time_zone)
 
 
 def _logins(settings: Settings, sessions: Any, now: datetime) -> list[str]:
@@ -107,8 +107,8 @@ def build_demo_app(
     runtime = Runtime(clock=clock, interval_s=1.0)
     runtime.add("replay", replayer)
     app.state.replayer = replayer
-    policy = demo_policy(settings.data_dir / "policy.yaml", webhook)
+    policy = demo_policy(settings.data_dir / "policy.yaml", webhook, settings.timezone)
     wire_jobs(app, settings, clock=clock, runtime=runtime, policy=policy,
-              policy_loader=lambda path: demo_policy(path, webhook))  # fmt: skip
+              policy_loader=lambda path: demo_policy(path, webhook, settings.timezone))  # fmt: skip
     runtime.add("demo-duty", DemoDutyDesk(sessions, settings))
     return app, DemoInfo(origin=origin, fresh=fresh, logins=logins)

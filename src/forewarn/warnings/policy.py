@@ -160,8 +160,9 @@ def _escalation(levels: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def compile_policy(model: PolicyFile, source: str) -> Policy:
-    """The runtime form of a validated and checked policy file."""
+def compile_policy(model: PolicyFile, source: str, time_zone: str = "UTC") -> Policy:
+    """The runtime form of a validated and checked policy file; `time_zone` is that of time
+    intervals that name none (the platform's display time zone)."""
     root = _compile_route(model.routes, _ROOT_DEFAULTS, "0")
     receivers = {
         r.name: Receiver(
@@ -172,7 +173,9 @@ def compile_policy(model: PolicyFile, source: str) -> Policy:
     for name, to in BUILTIN_RECEIVERS.items():
         receivers.setdefault(name, Receiver(name, to, _ALL_CHANNELS))
     intervals = {
-        t.name: TimeInterval(t.name, t.time_zone, tuple(e.build() for e in t.intervals))
+        t.name: TimeInterval(
+            t.name, t.time_zone or time_zone, tuple(e.build() for e in t.intervals)
+        )
         for t in model.time_intervals
     }
     inhibit = tuple(
@@ -283,13 +286,14 @@ def check_policy(doc: YamlDocument, model: PolicyFile) -> list[ConfigIssue]:
     return issues
 
 
-def policy_from_document(doc: YamlDocument) -> Policy:
-    """Validate, check and compile a parsed policy document (ConfigInvalid on any error)."""
+def policy_from_document(doc: YamlDocument, *, time_zone: str = "UTC") -> Policy:
+    """Validate, check and compile a parsed policy document (ConfigInvalid on any error);
+    `time_zone`: that of time intervals that name none."""
     model = _validate(doc, PolicyFile)
     issues = check_policy(doc, model)
     if issues:
         raise ConfigInvalid(issues)
-    return compile_policy(model, doc.file)
+    return compile_policy(model, doc.file, time_zone)
 
 
 def describe(doc: YamlDocument) -> str:
@@ -307,14 +311,14 @@ def _walk(route: Route) -> list[Route]:
     return [route, *(r for child in route.children for r in _walk(child))]
 
 
-def load_policy(path: Path) -> Policy:
-    """Read, check and compile a policy file."""
-    return policy_from_document(read_yaml(path))
+def load_policy(path: Path, *, time_zone: str = "UTC") -> Policy:
+    """Read, check and compile a policy file (`time_zone`: of intervals that name none)."""
+    return policy_from_document(read_yaml(path), time_zone=time_zone)
 
 
-def parse_policy(text: str, file: str = "<string>") -> Policy:
-    """Check and compile policy YAML text."""
-    return policy_from_document(parse_yaml(text, file))
+def parse_policy(text: str, file: str = "<string>", *, time_zone: str = "UTC") -> Policy:
+    """Check and compile policy YAML text (`time_zone`: of intervals that name none)."""
+    return policy_from_document(parse_yaml(text, file), time_zone=time_zone)
 
 
 DEFAULT_POLICY_YAML = """\

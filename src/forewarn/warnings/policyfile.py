@@ -122,10 +122,10 @@ class TimeIntervalIn(_Strict):
     """A named time interval in a time zone."""
 
     name: str = Name
-    time_zone: str = "UTC"
+    time_zone: str | None = None  # None: the platform's display time zone (setting `timezone`)
     intervals: list[EntryIn] = Field(min_length=1)
 
-    _z = field_validator("time_zone")(check_zone)
+    _z = field_validator("time_zone")(lambda v: v if v is None else check_zone(v))
 
     @field_validator("intervals")
     @classmethod

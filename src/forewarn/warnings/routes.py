@@ -45,7 +45,9 @@ P = Permission
 def desk_for(settings: Settings) -> Desk:
     """A desk with the configured policy file (or the built-in policy)."""
     path = settings.config_file("policy")
-    return Desk(load_policy(path) if path is not None else default_policy())
+    if path is None:
+        return Desk(default_policy())
+    return Desk(load_policy(path, time_zone=settings.timezone))
 
 
 def app_desk(request: Request) -> Desk:
