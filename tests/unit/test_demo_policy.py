@@ -13,7 +13,7 @@ def _policy_path():
 
 def test_demo_policy_routes_to_the_responsible_department_and_escalates():
     with resources.as_file(_policy_path()) as path:
-        policy = demo_policy(path, None)
+        policy = demo_policy(path, None, "Asia/Shanghai")
     assert policy.root.receiver == "responsible"
     assert "demo-webhook" not in policy.receivers
     red = policy.escalations["demo"]["red"]
@@ -23,7 +23,7 @@ def test_demo_policy_routes_to_the_responsible_department_and_escalates():
 def test_webhook_adds_a_catch_all_receiver_that_lets_routing_continue():
     url = "http://127.0.0.1:9/hook"
     with resources.as_file(_policy_path()) as path:
-        policy = demo_policy(path, url)
+        policy = demo_policy(path, url, "Asia/Shanghai")
     receiver = policy.receivers["demo-webhook"]
     assert receiver.targets == (("webhook", url),)
     first = policy.root.children[0]
