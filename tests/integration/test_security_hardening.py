@@ -170,6 +170,27 @@ def test_body_over_the_limit_is_refused_before_authentication(app, anon_client, 
         assert answer.json()["error"]["details"] == {"limit": limit}
 
 
+def test_a_chunked_body_over_the_limit_is_refused_too(app, client):
+    # no Content-Length: the limit is found while the body streams, inside the app's own reader
+    limit = app.state.settings.max_body_bytes
+
+    def chunks():
+        yield b'{"text": "'
+        for _ in range(limit // 65536 + 2):
+            yield b"x" * 65536
+        yield b'"}'
+
+    answer = client.post(
+        "/api/v1/readings", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 413, answer.text
+    assert answer.json()["error"] == {
+        "code": "payload_too_large",
+        "message": f"request body over {limit} bytes",
+        "details": {"limit": limit},
+    }
+
+
 def test_batch_over_the_limit_is_refused_whole(client, sessions, settings):
     load_catalogue(sessions)
     records = [{"series": 1, "time": "2026-05-01T00:00:00Z", "value": 1}] * (
