@@ -66,6 +66,15 @@ _NULL: dict[None, None] = {}
 sqlite3.register_adapter(type(None), cast("Callable[[None], None]", _NULL.get))
 
 
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: 32 bits on PostgreSQL
+
+
+def could_be_id(value: int) -> bool:
+    """Whether `value` could be a stored row's id (others cannot exist: not found, not an error
+    of the store)."""
+    return 0 < value <= MAX_ID
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     _set_pragmas(dbapi_connection, autocheckpoint=True)
 

@@ -102,6 +102,10 @@ def test_list_filters_and_pages(client, world):
         ({"limit": 1001}, "query.limit"),
         ({"end": "2026-05-01T08:00:00"}, "end"),
         ({"sort": "random"}, "query.sort"),
+        ({"field": "produciton_safety"}, "field"),  # not a field of the catalogue
+        ({"level": "3"}, "level"),  # Level III or the third rung: refused as ambiguous
+        ({"start": "2026-06-01T00:00:00Z", "end": "2026-01-01T00:00:00Z"}, "start"),
+        ({"start": "9999-12-31T23:59:59-05:00"}, "start"),  # beyond what a UTC time can hold
     ],
 )
 def test_bad_filters_name_the_field(client, world, params, field):
@@ -318,3 +322,20 @@ def test_a_future_silence_expired_before_it_starts_never_runs(client, world):
     assert client.get("/api/v1/silences", params={"state": "pending"}).json()["total"] == 0
     revived = client.patch(f"/api/v1/silences/{ident}", json={"ends_at": at(90).isoformat()})
     assert revived.status_code == 409, "an expired silence cannot be brought back"
+
+
+def test_ids_no_store_could_hold_are_not_found(client, world):
+    for url in ("/api/v1/warnings/2147483648", "/api/v1/warnings/99999999999999999999",
+                "/api/v1/silences/2147483648"):  # fmt: skip
+        answer = client.get(url)
+        assert (answer.status_code, answer.json()["error"]["code"]) == (404, "not_found"), url
+    acked = client.post("/api/v1/warnings/2147483648/ack", json={})
+    assert acked.status_code == 404
+
+
+def test_a_silence_names_what_is_wrong_with_its_field_and_end(client, world):
+    unknown = _silence(client, field="produciton_safety")
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["details"] == {"field": "field"}
+    past = _silence(client, ends_at=at(5).isoformat())  # no start given: it starts now
+    assert past.json()["error"]["message"] == "ends_at: must be in the future"

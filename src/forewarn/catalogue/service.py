@@ -16,7 +16,7 @@ from forewarn.catalogue.models import (
     Series,
     Site,
 )
-from forewarn.errors import NotFound
+from forewarn.errors import InvalidInput, NotFound
 from forewarn.scope import ALL, Scope
 
 T = TypeVar("T")
@@ -39,6 +39,13 @@ def get_region(session: Session, code: str, *, scope: Scope = ALL) -> Region:
     if region is None or not scope.allows_region(region.path):
         raise NotFound(f"region {code!r} not found", details={"region": code})
     return region
+
+
+def check_field(session: Session, code: str, name: str = "field") -> str:
+    """`code` if the catalogue has that field, else InvalidInput naming the parameter `name`."""
+    if session.get(FieldDomain, code) is None:
+        raise InvalidInput(f"{name}: unknown field {code!r}", details={"field": name})
+    return code
 
 
 def _within(session: Session, code: str, scope: Scope) -> str:

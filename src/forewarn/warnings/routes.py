@@ -65,7 +65,10 @@ DeskDep = Annotated[Desk, Depends(app_desk)]
 def _aware(value: datetime | None, name: str) -> datetime | None:
     if value is not None and value.tzinfo is None:
         raise InvalidInput(f"{name}: give an offset (Z or +08:00)", details={"field": name})
-    return value.astimezone(UTC) if value is not None else None
+    try:
+        return value.astimezone(UTC) if value is not None else None
+    except OverflowError:  # year 9999 behind UTC, or year 1 ahead of it
+        raise InvalidInput(f"{name}: out of range", details={"field": name}) from None
 
 
 def _detail(session: SessionDep, warning_id: int, scope: ScopeDep) -> WarningDetail:

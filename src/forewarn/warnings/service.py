@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from forewarn.catalogue import service as catalogue
 from forewarn.common import Level
+from forewarn.db import could_be_id
 from forewarn.errors import Conflict, InvalidInput, NotFound
 from forewarn.scope import Scope
 from forewarn.warnings import content as release
@@ -65,7 +66,7 @@ def query_warnings(
     if min_level is not None:
         query = query.where(Warning.level >= _level(min_level, "min_level"))
     if field is not None:
-        query = query.where(Warning.field == field)
+        query = query.where(Warning.field == catalogue.check_field(session, field))
     if rule is not None:
         query = query.where(Warning.rule == rule)
     if site is not None:
@@ -73,6 +74,8 @@ def query_warnings(
     if within is not None:
         path = catalogue.get_region(session, within, scope=scope).path
         query = query.where(Warning.region_path.startswith(path, autoescape=True))
+    if start is not None and end is not None and start > end:
+        raise InvalidInput("start: after end", details={"field": "start"})
     if end is not None:
         query = query.where(Warning.started_at <= end)
     if start is not None:
@@ -84,6 +87,8 @@ def query_warnings(
 
 def get_warning(session: Session, warning_id: int, *, scope: Scope, lock: bool = False) -> Warning:
     """One warning, if visible in `scope` (locked for update when `lock`)."""
+    if not could_be_id(warning_id):
+        raise NotFound(f"warning {warning_id} not found", details={"warning": warning_id})
     query = select(Warning).where(
         Warning.id == warning_id,
         scope.region_clause(Warning.region_path),

@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forewarn.catalogue.models import Region
+from forewarn.catalogue.service import check_field
+from forewarn.db import could_be_id
 from forewarn.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from forewarn.scope import Scope
 from forewarn.warnings.matchers import parse_matcher
@@ -78,10 +80,10 @@ def _check_matchers(matchers: Sequence[str]) -> list[str]:
 
 
 def _check_times(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
-    if ends_at <= starts_at:
-        raise InvalidInput("ends_at: must be after starts_at", details={"field": "ends_at"})
     if ends_at <= now:
         raise InvalidInput("ends_at: must be in the future", details={"field": "ends_at"})
+    if ends_at <= starts_at:
+        raise InvalidInput("ends_at: must be after starts_at", details={"field": "ends_at"})
     if ends_at - starts_at > MAX_DURATION:
         raise InvalidInput(
             "ends_at: a silence lasts at most 366 days", details={"field": "ends_at"}
@@ -104,7 +106,7 @@ def _narrow(
     if field is not None:
         if fields is not None and field not in fields:
             raise InvalidInput(f"field: {field!r} is not in your scope", details={"field": "field"})
-        fields = [field]
+        fields = [check_field(session, field)]
     return paths, fields
 
 
@@ -145,7 +147,7 @@ def create_silence(
 
 def get_silence(session: Session, silence_id: int, *, scope: Scope) -> Silence:
     """One silence, if it reaches into the caller's scope."""
-    silence = session.get(Silence, silence_id)
+    silence = session.get(Silence, silence_id) if could_be_id(silence_id) else None
     if silence is None or not visible(silence, scope):
         raise NotFound(f"silence {silence_id} not found", details={"silence": silence_id})
     return silence
