@@ -370,3 +370,17 @@ def test_a_reminder_names_every_warning_nobody_acknowledged(store):
     assert named == {(third.id, first.id)}, "both unacknowledged warnings, the lead first"
     queued = [k for w in (first, second, third) for k, *_ in events(store, w.id)]
     assert queued.count("notification_queued") == 3 + 2
+
+
+def test_a_new_warnings_first_notification_reports_its_opening_event(store):
+    run(store, 0, [sig(FIRING, Level.YELLOW, 0)])
+    [w] = warnings(store)
+    with store() as s:
+        opened = s.scalars(select(WarningEvent).where(WarningEvent.warning_id == w.id)).one()
+    assert (opened.kind, w.last_event_id) == ("activated", opened.id)
+    run(store, 1, heartbeats=False)
+    with store() as s:
+        told = list(s.scalars(select(Notification).where(Notification.warning_id == w.id)))
+    assert told
+    assert {n.payload["event"]["id"] for n in told} == {opened.id}
+    assert all(f":event:{opened.id}:" in n.idempotency_key for n in told)

@@ -94,6 +94,9 @@ def _decide(
     return list(drafts.values())
 
 
+_LAST_EVENT = ("last_event_id",)
+
+
 def _write(session: Session, drafts: list[Draft]) -> None:
     new = [d for d in drafts if d.new]
     for d, wid in zip(new, rows.insert(session, [d.row for d in new]), strict=True):
@@ -108,7 +111,10 @@ def _write(session: Session, drafts: list[Draft]) -> None:
     for (d, index), eid in zip(owners, append_events(session, events), strict=True):
         if index in d.state_events:
             d.put({"last_event_id": eid})
-    rows.update(session, [(d.row["id"], d.row, d.dirty) for d in drafts if not d.new])
+    changed = [(d.row["id"], d.row, d.dirty) for d in drafts if not d.new]
+    # a new warning's events are written after it (they need its id): their id follows it
+    opened = [(d.row["id"], d.row, _LAST_EVENT) for d in new if d.row.get("last_event_id")]
+    rows.update(session, [*changed, *opened])
 
 
 def _keys_may_change(desk: Desk, d: Draft) -> bool:
