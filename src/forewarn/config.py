@@ -31,7 +31,8 @@ class Settings(BaseSettings):
     )
     timezone: str = Field(
         default="Asia/Shanghai",
-        description="IANA time zone used to display times; everything stored is UTC.",
+        description="IANA time zone used to display times, and of the policy's time intervals "
+        "that name none; everything stored is UTC.",
     )
     host: str = Field(default="127.0.0.1", description="Address the HTTP server binds to.")
     port: int = Field(default=8000, ge=0, le=65535, description="Port of the HTTP server.")
@@ -75,9 +76,10 @@ class Settings(BaseSettings):
     )
     policy_file: Path | None = Field(
         default=None,
-        description="Notification policy YAML (routes, receivers, silences' defaults, "
-        "inhibition, escalation). Unset: `data_dir/policy.yaml` when it exists, else the "
-        "built-in policy.",
+        description="Notification policy YAML (routes, receivers, time intervals, inhibition, "
+        "escalation, lifecycle, heartbeats; reloaded when it changes, a file with errors is "
+        "refused and the last good policy kept). Unset: `data_dir/policy.yaml` when it exists "
+        "at start, else the built-in policy.",
     )
     # Notification delivery (forewarn.notify; see docs/notifications.md).
     webhook_secret: SecretStr | None = Field(
@@ -134,7 +136,9 @@ class Settings(BaseSettings):
     # Public warnings (forewarn.publish; see docs/cap.md).
     public_base_url: str = Field(
         default="http://127.0.0.1:8000",
-        description="Public address of this server, used in CAP `web` links and the Atom feed.",
+        description="Public address of this server: makes the warning links in notifications "
+        "absolute, and gives the Atom feed its addresses and CAP messages their public URL "
+        "(`<base>/feeds/cap/<identifier>.xml`).",
     )
     cap_sender: str = Field(
         default="forewarn@localhost",

@@ -5,7 +5,7 @@ change waits ``group_wait`` (so that what arrives together, and what would inhib
 together), later changes are batched per ``group_interval``. Unlike Alertmanager, a group tells
 *state changes of warnings* (activation, level up or down, resolution, lifting), never the
 same state twice, reminds every ``repeat_interval`` only of warnings nobody has acknowledged,
-and the higher level in a group mutes the lower ones (they are listed, not announced).
+and the higher level in a group mutes the lower ones (not listed; told when it ends or drops).
 """
 
 from __future__ import annotations
