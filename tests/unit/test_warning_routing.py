@@ -8,7 +8,7 @@ import pytest
 
 from forewarn.common import Level
 from forewarn.warnings.directory import DeptInfo, Directory, RegionInfo
-from forewarn.warnings.policy import Receiver, parse_policy
+from forewarn.warnings.policy import Receiver, Route, parse_policy
 from forewarn.warnings.routing import (
     department_targets,
     group_key,
@@ -205,7 +205,40 @@ def _labels(**kw: str) -> dict[str, str]:
 )
 def test_route_tree_matching(labels, routes):
     policy = parse_policy(POLICY)
-    assert [r.id for r in match_routes(policy.root, labels)] == routes
+    assert [_positions(policy.root)[r.id] for r in match_routes(policy.root, labels)] == routes
+
+
+def _positions(route: Route, at: str = "0") -> dict[str, str]:
+    """Route id -> position in the tree ("0.1": the root's second child)."""
+    found = {route.id: at}
+    for i, child in enumerate(route.children):
+        found |= _positions(child, f"{at}.{i}")
+    return found
+
+
+def test_a_routes_id_survives_other_routes_being_added_or_moved():
+    before = parse_policy(POLICY).root
+    moved = POLICY.replace(
+        "    - matchers: ['field=\"production_safety\"', 'level>=yellow']",
+        "    - matchers: ['rule=\"new\"']\n      receiver: duty\n"
+        "    - matchers: ['field=\"production_safety\"', 'level>=yellow']",
+    )
+    after = parse_policy(moved).root
+    assert len(after.children) == len(before.children) + 1
+    assert (
+        before.children[1].id
+        == after.children[2].id
+        == ('{}/{field="production_safety",level>="yellow"}')
+    )
+    assert [c.id for c in before.children[0].children] == [c.id for c in after.children[0].children]
+
+
+def test_sibling_routes_with_equal_matchers_are_told_apart():
+    twins = (
+        "routes:\n  routes:\n    - {matchers: ['rule=\"a\"']}\n    - {matchers: ['rule=\"a\"']}\n"
+    )
+    first, second = parse_policy(twins).root.children
+    assert (first.id, second.id) == ('{}/{rule="a"}', '{}/{rule="a"}#1')
 
 
 def test_children_inherit_what_they_do_not_set():

@@ -8,6 +8,7 @@ lists every issue with file, line and field), so a running system keeps its last
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from hashlib import sha256
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -121,6 +122,24 @@ _ROOT_DEFAULTS = {
 }
 
 
+ROOT_ID = "{}"
+_MAX_ID = 100  # characters of `warning_groups.route`
+
+
+def route_ids(parent_id: str, nodes: list[RouteIn]) -> list[str]:
+    """The ids of sibling routes: the parent's id and each route's own matchers, as
+    Alertmanager keys its routes, so that adding, removing or moving other routes leaves a
+    route's id (and its groups) alone; siblings with equal matchers are told apart by order."""
+    ids: list[str] = []
+    seen: dict[str, int] = {}
+    for node in nodes:
+        key = f"{parent_id}/{{{','.join(sorted(str(m) for m in parse_matchers(node.matchers)))}}}"
+        n = seen[key] = seen.get(key, -1) + 1
+        full = key if n == 0 else f"{key}#{n}"
+        ids.append(full if len(full) <= _MAX_ID else f"#{sha256(full.encode()).hexdigest()[:40]}")
+    return ids
+
+
 def _compile_route(node: RouteIn, parent: dict[str, Any], route_id: str) -> Route:
     settings = dict(parent)
     for key in _ROOT_DEFAULTS:
@@ -128,7 +147,8 @@ def _compile_route(node: RouteIn, parent: dict[str, Any], route_id: str) -> Rout
         if value is not None:
             settings[key] = value
     children = tuple(
-        _compile_route(child, settings, f"{route_id}.{i}") for i, child in enumerate(node.routes)
+        _compile_route(child, settings, child_id)
+        for child, child_id in zip(node.routes, route_ids(route_id, node.routes), strict=True)
     )
     return Route(
         id=route_id,
@@ -163,7 +183,7 @@ def _escalation(levels: dict[str, Any]) -> dict[str, Any]:
 def compile_policy(model: PolicyFile, source: str, time_zone: str = "UTC") -> Policy:
     """The runtime form of a validated and checked policy file; `time_zone` is that of time
     intervals that name none (the platform's display time zone)."""
-    root = _compile_route(model.routes, _ROOT_DEFAULTS, "0")
+    root = _compile_route(model.routes, _ROOT_DEFAULTS, ROOT_ID)
     receivers = {
         r.name: Receiver(
             r.name, tuple(r.to), tuple(r.channels), tuple((t.channel, t.target) for t in r.targets)
