@@ -17,7 +17,7 @@ from forewarn.notify.models import Notification
 from forewarn.warnings.advance import advance
 from forewarn.warnings.apply import apply_signals
 from forewarn.warnings.desk import Desk
-from forewarn.warnings.models import Warning
+from forewarn.warnings.models import Warning, WarningEvent
 from tests.factories import load_catalogue
 
 T0 = datetime(2026, 5, 1, 8, tzinfo=UTC)
@@ -110,15 +110,15 @@ def test_the_clock_goes_on_after_a_manual_step_and_the_chain_ends(client, world,
 
 
 def test_a_warning_without_a_snapshot_gets_one_when_escalated(client, world, sessions):
-    wid = world["norovirus"]
+    wid = world["ch4_high"]
     with session_scope(sessions) as s:  # as if activated while no policy named an escalation
         w = s.get(Warning, wid)
         w.escalation, w.escalation_started_at, w.escalation_due_at = None, None, None
     body = escalate(client, wid).json()
     assert body["escalation"]["policy"] == "standard"
     assert body["escalation_step"] == 1
-    # red: 15 min -> parent, +30 min -> grandparent, timed from now (the snapshot's start)
-    assert body["escalation_due_at"].startswith("2026-05-01T08:55:00")
+    # orange: 30 min -> parent, +1 h -> grandparent, timed from now (the snapshot's start)
+    assert body["escalation_due_at"].startswith("2026-05-01T09:40:00")
     with sessions() as s:
         assert s.get(Warning, wid).escalation_started_at == at(10)
 
@@ -166,3 +166,23 @@ def test_escalation_is_scoped_permissioned_and_audited(client_as, world, session
     assert entry.action == "update"
     assert (entry.before["escalation_step"], entry.after["escalation_step"]) == (0, 1)
     assert entry.after["updated_at"].startswith("2026-05-01T08:10:00")
+
+
+def test_a_step_that_reaches_nobody_is_refused_by_hand_and_marked_when_due(client, world, sessions):
+    # Baiyin's health commission is the top department of public health: `parent` is nobody
+    wid = world["norovirus"]
+    refused = escalate(client, wid)
+    assert refused.status_code == 409
+    assert "reaches nobody" in refused.json()["error"]["message"]
+    with sessions() as s:
+        assert s.get(Warning, wid).escalation_step == 0, "nothing was taken"
+    with session_scope(sessions) as s:
+        advance(s, now=at(16), desk=Desk(), heartbeats=False)  # red: 15 min to acknowledge
+    with sessions() as s:
+        [step] = s.scalars(
+            select(WarningEvent).where(
+                WarningEvent.warning_id == wid, WarningEvent.kind == "escalated"
+            )
+        )
+        assert (step.data["recipients"], step.data["unreached"]) == ([], True)
+    assert [n for n in outbox(sessions, wid) if n[1] == "escalation"] == []

@@ -277,6 +277,12 @@ def escalate(
         )
     found = responsibility_of(warning.routing or {}, directory)
     people = recipients(due.receiver, directory, found, warning.field)
+    if not people:
+        raise Conflict(
+            f"warning {warning.id}: escalation step {due.index + 1} ({due.receiver.name}) "
+            "reaches nobody; tell the next level directly",
+            details={"warning": warning.id, "receiver": due.receiver.name},
+        )
     warning.updated_at = now
     record_steps(session, [Taken(warning, due, people)], now=now, actor=actor, rule=step.rule.name)
     return warning

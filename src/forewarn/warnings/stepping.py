@@ -8,6 +8,7 @@ event, in the caller's unit of work; the warning's progress through its chain mo
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,8 @@ from forewarn.warnings.escalation import StepDue
 from forewarn.warnings.models import Warning
 from forewarn.warnings.routing import Recipient
 from forewarn.warnings.timeline import append_events, event_row
+
+log = logging.getLogger(__name__)
 
 SUMMARY_COLUMNS = (
     "id", "title", "rule", "status", "level", "region_code", "site_code", "field", "message",
@@ -50,6 +53,8 @@ def _data(t: Taken, manual: bool) -> dict[str, Any]:
     }
     if manual:
         data["manual"] = True
+    if not t.people:
+        data["unreached"] = True  # e.g. `parent` of a department at the top of its field
     return data
 
 
@@ -88,6 +93,12 @@ def record_steps(
         for t in taken
     ]
     items = []
+    for t in taken:
+        if not t.people:
+            log.warning(
+                "warning %s: escalation step %s (%s) reaches nobody",
+                t.warning.id, t.step.index + 1, t.step.receiver.name,
+            )  # fmt: skip
     for t, event_id in zip(taken, append_events(session, rows), strict=True):
         w, step = t.warning, t.step
         items += notices.outbox_items(
