@@ -384,3 +384,31 @@ def test_a_new_warnings_first_notification_reports_its_opening_event(store):
     assert told
     assert {n.payload["event"]["id"] for n in told} == {opened.id}
     assert all(f":event:{opened.id}:" in n.idempotency_key for n in told)
+
+
+def test_acknowledging_is_not_the_change_a_notification_reports(store):
+    run(store, 0, [sig(FIRING, Level.ORANGE, 0)])
+    [w] = warnings(store)
+    with session_scope(store) as s:
+        service.acknowledge(s, w.id, scope=ALL, actor="zhang.wei", now=at(0.2))
+    run(store, 1, heartbeats=False)  # the group's first flush, after the acknowledgement
+    with store() as s:
+        opened = s.scalars(select(WarningEvent).where(WarningEvent.kind == "activated")).one()
+        told = list(s.scalars(select(Notification).where(Notification.warning_id == w.id)))
+    assert told
+    assert {(n.payload["event"]["id"], n.payload["event"]["kind"]) for n in told} == {
+        (opened.id, "activated")
+    }
+
+
+def test_a_raise_told_by_two_routes_reaches_a_recipient_once_across_an_acknowledgement(store):
+    run(store, 0, [sig(FIRING, Level.ORANGE, 0)])
+    run(store, 1, heartbeats=False)  # the root route's group tells the activation
+    run(store, 3, [sig(FIRING, Level.RED, 3)])  # the red route's group tells the raise at once
+    [w] = warnings(store)
+    with session_scope(store) as s:
+        service.acknowledge(s, w.id, scope=ALL, actor="zhang.wei", now=at(4))
+    run(store, 20, heartbeats=False)  # the root group's interval ends: the same raise
+    raised = [(k, c, t) for k, c, t, r, _w in outbox(store) if r == "level_raised"]
+    assert raised
+    assert len(raised) == len({(c, t) for _k, c, t in raised}), "each target hears it once"

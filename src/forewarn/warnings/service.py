@@ -138,6 +138,8 @@ def _act(
     )
     if rule.to is not None:
         warning.status = step.status.value
+    if rule.to is not None and rule.notify:
+        # the change groups announce (an acknowledgement is not): its event keys the notices
         warning.last_event_id, warning.last_change = event_id, rule.event
     if rule.escalation.value == "stop":
         warning.escalation_due_at = None
