@@ -304,7 +304,7 @@ def _snapshot(warning: Warning, desk: Desk, directory: Directory, now: datetime)
     labels = warning_labels(_columns(warning), directory)
     name = next((r.escalation for r in desk.routes_for(labels) if r.escalation), None)
     warning.escalation = desk.snapshot(name)
-    warning.escalation_started_at = warning.escalation_started_at or now
+    warning.escalation_started_at = now  # the activation's start had no chain to time
     warning.escalation_step = 0
 
 
