@@ -199,3 +199,24 @@ time_intervals:
     assert time_muted(office, intervals, late) is None
     assert time_muted(office, intervals, saturday) == "outside:office"
     assert time_muted(policy.root, intervals, late) is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("weekdays", "saturday:monday"),  # Monday is day 0: the range wraps, it is refused
+        ("weekdays", "sunday:monday"),
+        ("weekdays", "wednesday:tuesday"),
+        ("days_of_month", "20:5"),
+        ("days_of_month", "-1:-5"),
+        ("months", "december:january"),
+    ],
+)
+def test_ranges_that_run_backwards_are_refused(field, value):
+    with pytest.raises(ValueError, match="runs backwards"):
+        Entry.parse(**{field: [value]})
+
+
+def test_a_month_range_may_end_counting_from_its_end():
+    entry = Entry.parse(days_of_month=["25:-1"])
+    assert entry.days_of_month == ((25, -1),)

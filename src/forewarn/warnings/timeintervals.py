@@ -48,7 +48,7 @@ def _ranges(
         first, sep, last = str(item).partition(":")
         start = _one(first, names, low, high)
         end = _one(last, names, low, high) if sep else start
-        if (start > 0) == (end > 0) and start > end:
+        if (start < 0) == (end < 0) and start > end:  # a day of month may count from the end
             raise ValueError(f"range {item!r} runs backwards")
         out.append((start, end))
     return tuple(out)
