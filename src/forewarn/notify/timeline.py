@@ -1,8 +1,9 @@
 """Delivery outcomes on the warning's time line.
 
 Written (in the same transaction as the outbox row's new status): every delivery
-(``notification_delivered``), the first failed attempt of a notification that will be retried and
-every final failure (``notification_failed``, with ``final`` true when nothing more will be
+(``notification_delivered``), the first failed attempt of a notification that will be retried
+(the first that failed: an attempt cut short by a worker's crash is not one) and every final
+failure (``notification_failed``, with ``final`` true when nothing more will be
 tried). Later retries of the same notification are not written, so a receiver that is down for
 hours adds two events per notification, not ten.
 """
@@ -36,8 +37,8 @@ def timeline_entry(report: DeliveryReport) -> TimelineEntry | None:
     message, decision = report.message, report.decision
     if message.warning_id is None:
         return None
-    if decision.status == "pending" and message.attempt > 1:
-        return None
+    if decision.status == "pending" and message.failed_before:
+        return None  # the first failure is on the time line already
     detail: dict[str, Any] = {
         "notification_id": message.id,
         "channel": message.channel,

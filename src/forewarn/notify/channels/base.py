@@ -37,6 +37,7 @@ class Message:
     warning_id: int | None = None
     event_id: int | None = None
     department_id: int | None = None
+    failed_before: bool = False  # an earlier attempt failed (a lost lease is no failure)
 
     @classmethod
     def of(cls, row: Notification, *, now: datetime) -> Message:
@@ -55,6 +56,7 @@ class Message:
             warning_id=row.warning_id,
             event_id=row.event_id,
             department_id=row.department_id,
+            failed_before=row.last_error is not None,
         )
 
 
