@@ -22,7 +22,14 @@ from forewarn.publish.cap import (
     references_text,
     urgency,
 )
-from forewarn.publish.compose import AreaRegion, Issue, compose, default_text, languages
+from forewarn.publish.compose import (
+    AreaRegion,
+    Issue,
+    compose,
+    current_headline,
+    default_text,
+    languages,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 5, 1, 0, 30, 15, 123456, tzinfo=UTC)
@@ -219,3 +226,19 @@ def test_times_and_references_text():
         cap_time(datetime(2026, 5, 1), UTC)
     refs = (CapRef("a@b", "id1", T0),)
     assert references_text(refs, UTC) == "a@b,id1,2026-05-01T00:30:15+00:00"
+
+
+@pytest.mark.parametrize("msg_type", ["Update", "Cancel"])
+def test_a_headline_led_by_a_colour_names_the_messages_level(schema, msg_type):
+    # TEXT was approved at orange; the warning is red now
+    doc = valid(schema, build_cap(compose(issue(msg_type, level=Level.RED), max_vertices=100),
+                                  tz=SHANGHAI))  # fmt: skip
+    zh, en = (i.findtext("c:headline", namespaces=C) for i in doc.findall("c:info", namespaces=C))
+    lifted = ("解除：", "Lifted: ") if msg_type == "Cancel" else ("", "")
+    assert zh == f"{lifted[0]}红色预警：兰州水文站水位超警戒"
+    assert en == f"{lifted[1]}Red warning: river high"
+
+
+def test_a_headline_without_a_leading_colour_is_kept():
+    assert current_headline("兰州水文站水位超警戒", Level.RED) == "兰州水文站水位超警戒"
+    assert current_headline("蓝色预警：x", Level.BLUE) == "蓝色预警：x"

@@ -80,10 +80,24 @@ def lifted_headline(headline: str, language: str) -> str:
     return f"解除：{headline}" if language == ZH else f"Lifted: {headline}"
 
 
+def _leads(level: Level) -> tuple[str, str]:
+    return f"{LEVEL_ZH[level]}预警：", f"{level.label.capitalize()} warning: "
+
+
+def current_headline(headline: str, level: Level) -> str:
+    """`headline` with a leading colour (``黄色预警：``, ``Yellow warning: ``) made the level's
+    own: an Update after a level change must not head an Extreme alert with an old colour."""
+    for old in Level:
+        for index, lead in enumerate(_leads(old)):
+            if headline.startswith(lead):
+                return _leads(level)[index] + headline[len(lead) :]
+    return headline
+
+
 def _cap_text(issue: Issue, language: str) -> CapText:
     text = issue.text
     fallback = _get(text, "headline", ZH)
-    headline = _get(text, "headline", language) or fallback
+    headline = current_headline(_get(text, "headline", language) or fallback, issue.level)
     event = _get(text, "event", language) or _get(text, "event", ZH) or headline
     names = issue.sender_names or {}
     sender_name = names.get(language) or names.get(ZH)
