@@ -136,6 +136,7 @@ def warning_context(
     tz = request.app.state.settings.timezone
     return {
         "warning": warning,
+        "explanation": current_explanation(warning.explanation, events),  # the latest level's
         "events": list(reversed(events)),
         "target_names": target_names(session, events, lang),
         "series": series,
