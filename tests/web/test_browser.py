@@ -245,6 +245,19 @@ def test_keyboard_skip_link_and_focus(page, server):
     assert outline == "solid"
 
 
+def test_a_refreshed_queue_keeps_the_keyboard_on_the_warning_it_was_on(page, server):
+    sign_in(page, server.base, "province.duty")
+    page.goto(f"{server.base}/warnings")
+    link = page.locator("#queue tbody a").first
+    href = link.get_attribute("href")
+    link.focus()
+    page.evaluate("() => { document.getElementById('queue').dataset.old = '1'; }")
+    # the queue refreshes every second here: wait for a new one, then ask where focus is
+    page.wait_for_function("() => !document.getElementById('queue').dataset.old", timeout=10_000)
+    page.wait_for_timeout(300)  # htmx settles the swap after it
+    assert page.evaluate("() => document.activeElement.getAttribute('href')") == href
+
+
 PAGES = [
     ("login", "/login?lang=en"),
     ("desk", "/warnings"),

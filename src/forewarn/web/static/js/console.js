@@ -28,16 +28,25 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail.successful) stale(false);
   });
-  // A refreshed fragment keeps keyboard focus where it was when the element still exists.
+  // A refreshed fragment keeps keyboard focus where it was (the same id, or the same link:
+  // queue rows have no ids) when that element is still there after the swap.
+  var refocus = null;
+  function focusKey(element) {
+    if (!element || element === document.body) return null;
+    if (element.id) return "#" + CSS.escape(element.id);
+    var href = element.getAttribute && element.getAttribute("href");
+    return href ? 'a[href="' + CSS.escape(href) + '"]' : null;
+  }
   document.addEventListener("htmx:beforeSwap", function (event) {
     var active = document.activeElement;
-    event.detail.forewarnFocus = active && active.id ? active.id : null;
+    var target = event.detail.target;
+    refocus = target && target.contains(active) ? focusKey(active) : null;
   });
-  document.addEventListener("htmx:afterSettle", function (event) {
-    var id = event.detail.forewarnFocus;
-    if (id && document.activeElement === document.body) {
-      var again = document.getElementById(id);
-      if (again) again.focus();
-    }
+  document.addEventListener("htmx:afterSettle", function () {
+    var key = refocus;
+    refocus = null;
+    if (!key || (document.activeElement && document.activeElement !== document.body)) return;
+    var again = document.querySelector(key);
+    if (again) again.focus({ preventScroll: true });
   });
 })();
