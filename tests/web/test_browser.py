@@ -258,6 +258,16 @@ def test_a_refreshed_queue_keeps_the_keyboard_on_the_warning_it_was_on(page, ser
     assert page.evaluate("() => document.activeElement.getAttribute('href')") == href
 
 
+def test_a_reason_of_spaces_is_refused_in_the_form_which_keeps_the_page(page, server):
+    sign_in(page, server.base, "province.duty")
+    page.goto(f"{server.base}/warnings/{server.built.warnings['water']}")
+    page.click('details[data-action="lift"] summary')
+    page.fill("#lift-reason", "   ")
+    page.click('details[data-action="lift"] button[type="submit"]')
+    assert page.evaluate("() => document.getElementById('lift-reason').validity.valueMissing")
+    assert page.url.endswith(f"/warnings/{server.built.warnings['water']}"), "no error page"
+
+
 PAGES = [
     ("login", "/login?lang=en"),
     ("desk", "/warnings"),

@@ -11,6 +11,21 @@
     }
     form.requestSubmit();
   });
+  // A required text of only spaces is empty: the browser says so (in the reader's language)
+  // instead of the server answering with an error page that loses the form.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var fields = form.querySelectorAll(
+      "textarea[required], input[type=text][required], input:not([type])[required]"
+    );
+    for (var i = 0; i < fields.length; i++) {
+      if (fields[i].value.trim() === "") fields[i].value = "";
+    }
+    if (!form.checkValidity()) {
+      event.preventDefault();
+      form.reportValidity();
+    }
+  }, true);
   // A live page must say when it lost the server (a wall display would otherwise look calm);
   // an expired session sends the viewer back to the sign-in page.
   function stale(on) {
