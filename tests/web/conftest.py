@@ -54,6 +54,7 @@ def web_as(web_app, built) -> Iterator[Callable[..., TestClient]]:
         name = f"{role}.{department or 'all'}.{len(clients)}"
         scenario.add_user(web_app.state.sessions, name, role, department)
         client = sign_in(web_app, name, **headers)
+        client.username = name  # type: ignore[attr-defined]
         clients.append(client)
         return client
 

@@ -82,8 +82,10 @@ def test_comment_assign_silence_and_lift(web_app, web_as, built):
     )
     assert lifted.status_code == 200
     assert 'id="done"' in lifted.text
-    kinds = [e.kind for e in events(web_app.state.sessions, wid)]
-    assert kinds[-3:] == ["commented", "assigned", "lifted"]
+    found = events(web_app.state.sessions, wid)
+    assert [e.kind for e in found][-4:] == ["commented", "assigned", "silenced", "lifted"]
+    [silenced_event] = [e for e in found if e.kind == "silenced"]
+    assert (silenced_event.actor, silenced_event.data["reason"]) == (client.username, "known")
     stored = warning(web_app.state.sessions, wid)
     assert (stored.status, stored.assignee, stored.end_reason) == (
         "lifted",
@@ -255,3 +257,22 @@ def test_escalate_is_offered_only_with_the_permission_and_status(web_as, built):
         data={"csrf_token": officer.csrf, "reason": "x"},
     )
     assert conflict.status_code == 409
+
+
+def test_the_page_says_who_silenced_a_warning_why_and_until_when(web_app, web_as, built):
+    client = web_as("duty_officer", "gs-em", **{"accept-language": "en"})
+    wid = built.warnings["water"]
+    client.post(
+        f"/warnings/{wid}/silence",
+        data={"csrf_token": client.csrf, "hours": "4", "reason": "known"},
+    )
+    with web_app.state.sessions.begin() as s:  # as the next flush records it
+        s.get(Warning, wid).muted_by = f"silence:{s.scalars(select(Silence.id)).one()}"
+    page = html.fromstring(client.get(f"/warnings/{wid}").text)
+    [tag] = page.xpath('//span[@data-mute="silence"]')
+    text = tag.text_content()
+    assert "silenced until" in text
+    assert f"{client.username}: known" in text
+    timeline = page.xpath('//li[@data-event="silenced"]')[0].text_content()
+    assert "known" in timeline
+    assert "Until" in timeline

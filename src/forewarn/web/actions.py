@@ -16,6 +16,7 @@ from forewarn.warnings import service as warnings_service
 from forewarn.warnings import silences
 from forewarn.warnings.models import Warning
 from forewarn.warnings.routes import app_desk
+from forewarn.warnings.timeline import record_event
 from forewarn.web.errors import WebRoute
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -152,7 +153,7 @@ def silence(
 ) -> Response:
     """Mute the notifications of this warning's subject for some hours."""
     warning = warnings_service.get_warning(session, warning_id, scope=principal.acting_scope)
-    silences.create_silence(
+    made = silences.create_silence(
         session,
         matchers=silence_matchers(warning),
         starts_at=now,
@@ -162,4 +163,10 @@ def silence(
         scope=principal.acting_scope,
         now=now,
     )
+    # the next duty officer reads on the warning who muted its notices, why and until when
+    record_event(
+        session, warning_id=warning.id, kind="silenced", actor=principal.name, time=now,
+        data={"silence": made.id, "reason": made.reason, "until": made.ends_at.isoformat(),
+              "matchers": list(made.matchers)},
+    )  # fmt: skip
     return back(warning_id, "silence")

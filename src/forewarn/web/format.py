@@ -72,6 +72,7 @@ EVENT_NAMES: dict[str, str] = {
     "notification_failed": N_("notification failed"),
     "muted": N_("notification muted"),
     "reminder": N_("reminder"),
+    "silenced": N_("notifications silenced"),
     "silence_expired": N_("silence expired"),
     "cap_issued": N_("CAP message issued"),
     "publication_drafted": N_("public release drafted"),

@@ -19,7 +19,7 @@ from forewarn.errors import ForewarnError, InvalidTransition
 from forewarn.timeutil import to_ms
 from forewarn.warnings import service as warnings_service
 from forewarn.warnings.lifecycle import OPEN, Action, State, Status, on_action
-from forewarn.warnings.models import Warning, WarningEvent
+from forewarn.warnings.models import Silence, Warning, WarningEvent
 from forewarn.warnings.timeline import current_explanation
 from forewarn.web import chart
 from forewarn.web.actions import SILENCE_HOURS
@@ -142,10 +142,28 @@ def warning_context(
         "series": series,
         "chart": warning_chart(session, warning, events, series, now, lang=lang, tz=tz),
         "actions": allowed(principal, warning),
+        "mute": mute_view(session, warning.muted_by),
         "silence_hours": SILENCE_HOURS,
         "region": _region(session, warning, principal),
         **publication_context(session, warning, principal),
     }
+
+
+def mute_view(session: Session, muted_by: str | None) -> dict[str, Any] | None:
+    """What the page says of the mute holding this warning's notices back: a silence's end,
+    author and reason, the warning that inhibits it, or flapping (not the stored code)."""
+    if not muted_by:
+        return None
+    kind, _, rest = muted_by.partition(":")
+    if kind == "silence" and rest.isdigit():
+        found = session.get(Silence, int(rest))
+        if found is not None:
+            return {"kind": kind, "until": found.ends_at, "by": found.created_by,
+                    "reason": found.reason}  # fmt: skip
+    if kind == "inhibited":
+        source = rest.rpartition(":")[2]
+        return {"kind": kind, "source": int(source) if source.isdigit() else None}
+    return {"kind": kind}
 
 
 def _region(session: Session, warning: Warning, principal: Principal) -> Any:
