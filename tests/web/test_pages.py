@@ -288,3 +288,20 @@ def test_fragments_and_redirects(web_as, built):
     bad = client.get("/warnings?offset=-1")
     assert bad.status_code == 422
     assert "offset" in bad.text
+
+
+def test_the_desk_shows_what_a_duty_officer_weighs(web_as, built):
+    client = web_as("administrator", None, **{"accept-language": "en"})
+    page = doc(client.get("/warnings"))
+
+    def row(name: str):
+        [found] = page.xpath(f'//tr[@data-warning="{built.warnings[name]}"]')
+        return found
+
+    ch4, cases = row("ch4"), row("cases")
+    [waiting] = ch4.xpath(".//*[@data-waiting]")
+    assert waiting.get("data-overdue") is not None, "red for an hour: past its 15 minutes"
+    assert "overdue" in waiting.text_content()
+    assert ch4.xpath(".//*[@data-department]")[0].text_content().strip()
+    assert "unassigned" in ch4.text_content()
+    assert not cases.xpath(".//*[@data-waiting]"), "acknowledged: nobody is waiting on it"

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forewarn.api.deps import CurrentPrincipal, NowDep, SessionDep, require
 from forewarn.auth.permissions import Permission
 from forewarn.catalogue import service as catalogue
+from forewarn.catalogue.models import Department
+from forewarn.common import Level
 from forewarn.scope import Scope
+from forewarn.warnings import escalation as esc
 from forewarn.warnings import service as warnings_service
 from forewarn.warnings.lifecycle import FIRING, OPEN, Status
+from forewarn.warnings.models import Warning
 from forewarn.web import queries
 from forewarn.web.errors import WebRoute
-from forewarn.web.format import parse_level
+from forewarn.web.format import name_of, parse_level
 from forewarn.web.i18n import N_
 from forewarn.web.render import language, page
 
@@ -57,8 +63,6 @@ class Filters:
 
 def names(session: Session, scope: Scope, lang: str) -> dict[str, Any]:
     """Display names of the visible regions and fields, by code."""
-    from forewarn.web.format import name_of
-
     regions = queries.visible_regions(session, scope)
     fields = queries.fields_in_scope(session, scope)
     return {
@@ -85,18 +89,55 @@ def queue(session: Session, scope: Scope, filters: Filters) -> tuple[list[Any], 
     return catalogue.paginate(session, query, limit=PAGE_SIZE, offset=filters.offset)
 
 
+@dataclass(frozen=True)
+class Attention:
+    """What a duty officer weighs on an active warning: since when nobody acknowledged it,
+    whether that is past its level's time to acknowledge, and where its escalation stands."""
+
+    since: datetime
+    overdue: bool
+    step: int
+    steps: int
+    due: datetime | None
+
+
+def attention(w: Warning, now: datetime) -> Attention | None:
+    """The attention an active (unacknowledged) warning calls for; None for other statuses."""
+    since = w.escalation_started_at or w.activated_at
+    if w.status != Status.ACTIVE.value or since is None:
+        return None
+    found = esc.chain(w.escalation, Level(w.level) if w.level else None)
+    ack_within = found.get("ack_within_s") if found else None
+    overdue = ack_within is not None and (now - since).total_seconds() > ack_within
+    steps = len(found["steps"]) if found else 0
+    return Attention(since, overdue, w.escalation_step, steps, w.escalation_due_at)
+
+
+def departments_of(session: Session, items: list[Warning], lang: str) -> dict[int, str]:
+    """Names of the responsible departments of `items`, by id."""
+    ids = {w.department_id for w in items if w.department_id is not None}
+    if not ids:
+        return {}
+    found = session.scalars(select(Department).where(Department.id.in_(ids)))
+    return {d.id: name_of(d, lang) for d in found}
+
+
 def desk_context(
     request: Request, session: Session, scope: Scope, filters: Filters
 ) -> dict[str, Any]:
     """The queue and what the filter form needs."""
     items, total = queue(session, scope, filters)
+    now = request.app.state.clock.now()
+    lang = language(request)
     return {
         "filters": filters,
         "items": items,
         "total": total,
         "page_size": PAGE_SIZE,
         "status_choices": STATUS_CHOICES,
-        **names(session, scope, language(request)),
+        "attention": lambda w: attention(w, now),
+        "departments": departments_of(session, items, lang),
+        **names(session, scope, lang),
     }
 
 
