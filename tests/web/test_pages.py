@@ -11,6 +11,9 @@ from lxml import html
 from sqlalchemy import select
 
 from forewarn.catalogue.models import Department
+from forewarn.db import session_scope
+from forewarn.warnings.advance import advance
+from forewarn.warnings.desk import Desk
 from forewarn.warnings.timeline import SYSTEM, append_events, event_row
 from tests.web import scenario
 from tests.web.conftest import LOGIN_TOKEN, sign_in
@@ -92,15 +95,19 @@ def test_timeline_names_the_department_whose_inbox_was_told(web_app, web_as, bui
             ],
         )
         session.commit()
-    for lang, name in (("en", "Gansu Emergency Management"), ("zh", "甘肃省应急管理厅")):
+    for lang, name in (
+        ("en", "in-app → Gansu Emergency Management"),
+        ("zh", "站内消息 → 甘肃省应急管理厅"),
+    ):
         client = web_as("duty_officer", "gs-em", **{"accept-language": lang})
         for path in (f"/warnings/{wid}", f"/warnings/{wid}/timeline"):
             told = doc(client.get(path)).xpath(
                 '//li[@data-event="notification_delivered"]/p[contains(@class, "muted")]'
             )
             texts = [t.text_content().strip() for t in told]
-            assert f"inapp → {name}" in texts, (lang, path, texts)
-            assert "inapp → department:999999" in texts  # unknown: shown as stored
+            assert name in texts, (lang, path, texts)  # the channel in words, not its code
+            stray_text = ("in-app" if lang == "en" else "站内消息") + " → department:999999"
+            assert stray_text in texts  # an unknown target: shown as stored
 
 
 def test_map_counts_and_events_follow_the_active_warnings(web_as, built):
@@ -305,3 +312,17 @@ def test_the_desk_shows_what_a_duty_officer_weighs(web_as, built):
     assert ch4.xpath(".//*[@data-department]")[0].text_content().strip()
     assert "unassigned" in ch4.text_content()
     assert not cases.xpath(".//*[@data-waiting]"), "acknowledged: nobody is waiting on it"
+
+
+def test_an_escalation_on_the_time_line_reads_in_the_users_language(web_app, web_as, built):
+    with session_scope(web_app.state.sessions) as s:  # red for an hour: its first step is due
+        advance(s, now=scenario.NOW, desk=Desk(), heartbeats=False)
+    wid = built.warnings["ch4"]
+    for lang, words in (("zh", ("系统", "上级单位", "第 1/2 步", "超时未确认")),
+                        ("en", ("system", "parent department", "step 1 of 2",
+                                "not acknowledged in time"))):  # fmt: skip
+        client = web_as("duty_officer", "gs-em", **{"accept-language": lang})
+        [step] = doc(client.get(f"/warnings/{wid}")).xpath('//li[@data-event="escalated"]')
+        text = " ".join(step.text_content().split())
+        assert all(w in text for w in words), (lang, text)
+        assert "not acknowledged within" not in text, "the stored English sentence is not shown"

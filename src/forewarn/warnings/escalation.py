@@ -71,6 +71,7 @@ class StepDue:
     receiver: Receiver
     reason: str
     next_due: datetime | None
+    note: str | None = None  # the person's own words, when a person took the step
 
 
 def next_step(
@@ -121,4 +122,6 @@ def manual_step(
         f"escalated by {actor}: {reason}: "
         f"step {taken + 1} of {len(found['steps'])} ({step['notify']})"
     )
-    return StepDue(taken, _receiver(snap, step), why, due_at(snap, level, started, taken + 1))
+    return StepDue(
+        taken, _receiver(snap, step), why, due_at(snap, level, started, taken + 1), note=reason
+    )

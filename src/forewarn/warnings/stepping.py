@@ -16,8 +16,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from forewarn.common import Level
 from forewarn.warnings import notices
-from forewarn.warnings.escalation import StepDue
+from forewarn.warnings.escalation import StepDue, chain
 from forewarn.warnings.models import Warning
 from forewarn.warnings.routing import Recipient
 from forewarn.warnings.timeline import append_events, event_row
@@ -44,8 +45,11 @@ def _summary_row(w: Warning) -> dict[str, Any]:
 
 
 def _data(t: Taken, manual: bool) -> dict[str, Any]:
+    level = Level(t.warning.level) if t.warning.level else None
+    found = chain(t.warning.escalation, level)
     data: dict[str, Any] = {
         "step": t.step.index + 1,
+        "steps": len(found["steps"]) if found else None,
         "receiver": t.step.receiver.name,
         "reason": t.step.reason,
         "recipients": [p.id for p in t.people],
@@ -53,6 +57,7 @@ def _data(t: Taken, manual: bool) -> dict[str, Any]:
     }
     if manual:
         data["manual"] = True
+        data["text"] = t.step.note  # the person's words, shown as they wrote them
     if not t.people:
         data["unreached"] = True  # e.g. `parent` of a department at the top of its field
     return data

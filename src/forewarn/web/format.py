@@ -46,6 +46,32 @@ ANNOTATION_NAMES: dict[str, str] = {
 }
 """Rule annotations (message templates) as people read them (other keys are shown as they are)."""
 
+SYSTEM_NAMES: dict[str, str] = {
+    # receivers the platform defines (a policy's own receivers are shown by their name)
+    "responsible": N_("responsible department"),
+    "parent": N_("parent department"),
+    "grandparent": N_("grandparent department"),
+    # what a notification reports
+    "activated": N_("activated"),
+    "reactivated": N_("re-activated"),
+    "level_raised": N_("level raised"),
+    "level_lowered": N_("level lowered"),
+    "resolved": N_("resolved"),
+    "lifted": N_("lifted"),
+    "reminder": N_("reminder"),
+    "escalation": N_("escalation"),
+    # channels
+    "inapp": N_("in-app"),
+    "email": N_("e-mail"),
+    "webhook": N_("webhook"),
+    "wecom": N_("WeCom"),
+    "dingtalk": N_("DingTalk"),
+    # actors that are not people
+    "system": N_("system"),
+    "engine": N_("detection engine"),
+}
+"""Codes the time line shows, as people read them (other values are shown as they are)."""
+
 STATUS_NAMES: dict[str, str] = {
     "pending": N_("pending"),
     "active": N_("active"),

@@ -62,6 +62,7 @@ def environment(lang: str) -> Environment:
         level_view=fmt.level_view,
         levels=fmt.LEVELS,
         event_names=fmt.EVENT_NAMES,
+        system_names=fmt.SYSTEM_NAMES,
         annotation_names=fmt.ANNOTATION_NAMES,
         fmt_number=fmt.fmt_number,
         name_of=lambda obj: fmt.name_of(obj, lang),
