@@ -19,6 +19,7 @@ from forewarn.db import session_scope
 from forewarn.detect.signals import SignalState
 from forewarn.scope import ALL
 from forewarn.warnings import service
+from forewarn.warnings.timeline import record_event
 from tests.web import gansu, live, scenario
 
 pytestmark = pytest.mark.browser
@@ -266,6 +267,29 @@ def test_a_reason_of_spaces_is_refused_in_the_form_which_keeps_the_page(page, se
     page.click('details[data-action="lift"] button[type="submit"]')
     assert page.evaluate("() => document.getElementById('lift-reason').validity.valueMissing")
     assert page.url.endswith(f"/warnings/{server.built.warnings['water']}"), "no error page"
+
+
+def test_notification_entries_fold_away_until_asked_for_and_stay_as_chosen(page, server):
+    wid = server.built.warnings["noro"]
+    with session_scope(server.app.state.sessions) as s:
+        data = {"channel": "email", "target": "cdc@example.org", "reason": "activated"}
+        record_event(s, warning_id=wid, kind="notification_delivered", actor="system",
+                     time=scenario.NOW, data=data)  # fmt: skip
+    sign_in(page, server.base, "admin")
+    page.goto(f"{server.base}/warnings/{wid}")
+    delivered = page.locator('#timeline li[data-event="notification_delivered"]').first
+    assert delivered.is_hidden()
+    toggle = page.locator("[data-toggle-deliveries]")
+    toggle.click()
+    assert delivered.is_visible()
+    assert toggle.get_attribute("aria-pressed") == "true"
+    page.evaluate("() => { document.getElementById('timeline').dataset.old = '1'; }")
+    page.wait_for_function(
+        "() => !document.getElementById('timeline').dataset.old", timeout=10_000
+    )  # the time line refreshed itself
+    page.wait_for_timeout(300)
+    assert page.locator('#timeline li[data-event="notification_delivered"]').first.is_visible()
+    assert page.locator("[data-toggle-deliveries]").get_attribute("aria-pressed") == "true"
 
 
 PAGES = [

@@ -46,6 +46,11 @@ ANNOTATION_NAMES: dict[str, str] = {
 }
 """Rule annotations (message templates) as people read them (other keys are shown as they are)."""
 
+DELIVERY_KINDS = (
+    "notification_queued", "notification_delivered", "notification_failed", "muted", "reminder",
+)  # fmt: skip
+"""Time-line entries about notices rather than the warning: folded away until asked for."""
+
 SYSTEM_NAMES: dict[str, str] = {
     # receivers the platform defines (a policy's own receivers are shown by their name)
     "responsible": N_("responsible department"),

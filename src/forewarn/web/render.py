@@ -63,6 +63,7 @@ def environment(lang: str) -> Environment:
         levels=fmt.LEVELS,
         event_names=fmt.EVENT_NAMES,
         system_names=fmt.SYSTEM_NAMES,
+        delivery_kinds=fmt.DELIVERY_KINDS,
         annotation_names=fmt.ANNOTATION_NAMES,
         fmt_number=fmt.fmt_number,
         name_of=lambda obj: fmt.name_of(obj, lang),

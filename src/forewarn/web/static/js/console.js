@@ -26,6 +26,22 @@
       form.reportValidity();
     }
   }, true);
+  // Notification entries of a time line are folded away until asked for; the choice is kept
+  // on the page's body, so the time line's own refresh does not undo it.
+  function syncDeliveries() {
+    var shown = document.body.dataset.deliveries === "shown";
+    document.querySelectorAll("[data-toggle-deliveries]").forEach(function (button) {
+      button.setAttribute("aria-pressed", shown ? "true" : "false");
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-toggle-deliveries]");
+    if (!button) return;
+    var shown = document.body.dataset.deliveries === "shown";
+    document.body.dataset.deliveries = shown ? "" : "shown";
+    syncDeliveries();
+  });
+  document.addEventListener("htmx:afterSettle", syncDeliveries);
   // A live page must say when it lost the server (a wall display would otherwise look calm);
   // an expired session sends the viewer back to the sign-in page.
   function stale(on) {
