@@ -276,3 +276,14 @@ def test_the_page_says_who_silenced_a_warning_why_and_until_when(web_app, web_as
     timeline = page.xpath('//li[@data-event="silenced"]')[0].text_content()
     assert "known" in timeline
     assert "Until" in timeline
+
+
+def test_the_assign_form_offers_the_people_of_the_warnings_regions(web_app, web_as, built):
+    client = web_as("duty_officer", "gs-em")  # the province's department: above every warning
+    other = web_as("duty_officer", "by-health")  # Baiyin: not above the Lanzhou gauge
+    page = html.fromstring(client.get(f"/warnings/{built.warnings['water']}").text)
+    [field] = page.xpath('//input[@id="assignee"]')
+    options = page.xpath('//datalist[@id="assignee-options"]/option/@value')
+    assert field.get("list") == "assignee-options"
+    assert client.username in options
+    assert other.username not in options

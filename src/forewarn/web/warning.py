@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forewarn.api.deps import CurrentPrincipal, NowDep, SessionDep, require
+from forewarn.auth.models import User
 from forewarn.auth.permissions import Permission
 from forewarn.auth.principal import Principal
 from forewarn.catalogue import service as catalogue
-from forewarn.catalogue.models import Department, Series
+from forewarn.catalogue.models import Department, Region, Series
 from forewarn.common import Level
 from forewarn.errors import ForewarnError, InvalidTransition
 from forewarn.timeutil import to_ms
@@ -143,10 +144,26 @@ def warning_context(
         "chart": warning_chart(session, warning, events, series, now, lang=lang, tz=tz),
         "actions": allowed(principal, warning),
         "mute": mute_view(session, warning.muted_by),
+        "assignees": assignees(session, warning),
         "silence_hours": SILENCE_HOURS,
         "region": _region(session, warning, principal),
         **publication_context(session, warning, principal),
     }
+
+
+def assignees(session: Session, warning: Warning) -> list[User]:
+    """People the warning could be assigned to, offered to the form (free text stays allowed):
+    active users of departments in its region and the regions above it."""
+    codes = [code for code in warning.region_path.split("/") if code]
+    query = (
+        select(User)
+        .join(Department, User.department_id == Department.id)
+        .join(Region, Department.region_id == Region.id)
+        .where(User.active.is_(True), Region.code.in_(codes))
+        .order_by(User.username)
+        .limit(200)
+    )
+    return list(session.scalars(query))
 
 
 def mute_view(session: Session, muted_by: str | None) -> dict[str, Any] | None:
