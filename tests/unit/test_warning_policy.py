@@ -196,3 +196,11 @@ def test_a_time_interval_without_a_zone_is_in_the_platforms_display_zone():
     late = datetime(2026, 5, 1, 14, 30, tzinfo=UTC)  # 22:30 in Beijing
     assert night.contains(late)
     assert not night_utc.contains(late)
+
+
+def test_a_regex_matcher_answers_the_same_from_memory_as_from_re2():
+    site = parse_matcher('site=~"mine-.*"')
+    values = [f"mine-{i}" if i % 3 else f"gauge-{i}" for i in range(10_000)]  # fills the memory
+    expected = [v.startswith("mine-") for v in values]
+    for _ in range(2):
+        assert [site.matches({"site": v}) for v in values] == expected

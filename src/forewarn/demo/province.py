@@ -236,7 +236,8 @@ def departments() -> list[DepartmentIn]:
                     DepartmentIn(
                         code=department_code(code, kind),
                         name=f"{county['name']}{zh_local}",
-                        name_en=f"{code} {kind_en} Bureau",
+                        # the map data names counties in Chinese only: better than a code
+                        name_en=f"{county['name']} {kind_en} Bureau",
                         region=code,
                         fields=fields,
                     )

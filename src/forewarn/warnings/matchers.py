@@ -22,6 +22,7 @@ from typing import Any
 from forewarn.common import Level
 from forewarn.patterns import compile_pattern
 
+_SEEN_MAX = 4096  # label values remembered per regex matcher
 MAX_LENGTH = 4000  # characters of one matcher, as of the other texts people write
 _SYNTAX = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(=~|!~|!=|>=|<=|=|>|<)\s*(.*?)\s*$")
 _ORDER: dict[str, Callable[[float, float], bool]] = {
@@ -41,6 +42,8 @@ class Matcher:
     value: str
     _regex: Any = field(default=None, compare=False, repr=False)
     _bound: float | None = field(default=None, compare=False, repr=False)
+    # label values repeat (rules, sites, regions): each is matched by RE2 once, then looked up
+    _seen: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         """Whether `labels` satisfy this condition."""
@@ -50,7 +53,12 @@ class Matcher:
         if self.op == "!=":
             return actual != self.value
         if self._regex is not None:
-            found = self._regex.fullmatch(actual) is not None
+            found = self._seen.get(actual)
+            if found is None:
+                found = self._regex.fullmatch(actual) is not None
+                if len(self._seen) >= _SEEN_MAX:
+                    self._seen.clear()
+                self._seen[actual] = found
             return found if self.op == "=~" else not found
         number = _rank(self.name, actual)
         return number is not None and _ORDER[self.op](number, self._bound or 0.0)
