@@ -105,7 +105,7 @@ def test_draft_approve_then_update_and_cancel(
     pub = drafted.json()
     assert pub["state"] == "draft"
     assert pub["draft"]["headline"] == {
-        "zh-CN": "黄色预警：river_high — 兰州水文站",
+        "zh-CN": "黄色预警：城关区洪水",
         "en": "Yellow flood warning: Lanzhou gauge",
     }
     assert pub["draft"]["description"]["zh-CN"] == "水位持续上涨"  # from the release content
@@ -195,7 +195,7 @@ def test_a_revision_is_issued_as_an_update_with_the_new_text(client_as, sessions
         f"/api/v1/warnings/{wid}/publication", json={"headline": {"zh-CN": "修订：河水上涨"}}
     ).json()
     assert revised["state"] == "revision_pending"
-    assert revised["approved"]["headline"]["zh-CN"] == "黄色预警：river_high — 兰州水文站"
+    assert revised["approved"]["headline"]["zh-CN"] == "黄色预警：城关区洪水"
     done = approver.post(f"/api/v1/warnings/{wid}/publication/approve").json()
     assert (done["state"], done["revision"]) == ("published", 2)
     update = valid(schema, approver.get(f"/api/v1/warnings/{wid}/cap").content)

@@ -182,11 +182,14 @@ def test_english_only_when_headline_and_description_exist(schema):
 
 
 def test_default_text_from_release_content(schema):
-    content = {"type": "水位超警", "watch": "水位持续上涨", "measures": "加强巡查"}
-    text = default_text(title="兰州水文站水位", level=Level.RED, content=content)
-    assert text["headline"] == {"zh-CN": "红色预警：兰州水文站水位"}
+    content = {"type": "水位超警", "watch": "水位持续上涨", "measures": "加强巡查",
+               "area": [{"code": "620102", "name": "城关区"}]}  # fmt: skip
+    text = default_text(title="河道洪水 River flood — 兰州水文站", level=Level.RED, content=content)
+    assert text["headline"] == {"zh-CN": "红色预警：城关区水位超警"}, "what the public reads"
     assert text["instruction"] == {"zh-CN": "加强巡查"}
     valid(schema, build_cap(compose(issue(text=text), max_vertices=100), tz=SHANGHAI))
+    untyped = default_text(title="兰州水文站水位", level=Level.RED, content={})
+    assert untyped["headline"] == {"zh-CN": "红色预警：兰州水文站水位"}, "no type: the title"
 
 
 @pytest.mark.parametrize(

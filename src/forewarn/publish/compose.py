@@ -154,6 +154,17 @@ def compose(issue: Issue, *, max_vertices: int) -> CapAlert:
     )
 
 
+def default_headline(title: str, level: Level, content: Mapping[str, Any]) -> str:
+    """``<颜色>预警：<area><type>`` from the release content (``橙色预警：永靖县地质灾害``): what
+    the public reads, not the rule's and the monitoring point's internal names; the warning's
+    title when the rule gives no type."""
+    kind = str(content.get("type") or "")
+    if not kind or kind == title:
+        return f"{LEVEL_ZH[level]}预警：{title}"[:160]
+    places = "、".join(str(a.get("name") or "") for a in content.get("area") or [] if a.get("name"))
+    return f"{LEVEL_ZH[level]}预警：{places}{kind}"[:160]
+
+
 def default_text(
     *, title: str, level: Level, content: Mapping[str, Any], message: str = ""
 ) -> dict[str, Any]:
@@ -163,7 +174,7 @@ def default_text(
     measures = str(content.get("measures") or "")
     text: dict[str, Any] = {
         "event": {ZH: kind},
-        "headline": {ZH: f"{LEVEL_ZH[level]}预警：{title}"[:160]},
+        "headline": {ZH: default_headline(title, level, content)},
         "description": {ZH: watch},
         "instruction": {ZH: measures} if measures else {},
         "response_types": [],
