@@ -287,3 +287,17 @@ def test_the_assign_form_offers_the_people_of_the_warnings_regions(web_app, web_
     assert field.get("list") == "assignee-options"
     assert client.username in options
     assert other.username not in options
+
+
+def test_errors_of_an_act_are_said_in_the_readers_language(web_app, web_as, built):
+    client = web_as("duty_officer", "by-health", **{"accept-language": "zh"})
+    wid = built.warnings["cases"]  # acknowledged already
+    again = client.post(f"/warnings/{wid}/ack", data={"csrf_token": client.csrf})
+    assert again.status_code == 409
+    page = html.fromstring(again.text)
+    [said] = page.xpath('//section[contains(@class, "error-card")]//p[@role="alert"]')
+    assert said.text_content() == "该预警当前状态为“已确认”，无法确认。"
+    assert "cannot ack" in page.xpath("//p[@data-detail]")[0].text_content()  # for support
+    empty = client.post(f"/warnings/{wid}/lift", data={"csrf_token": client.csrf, "reason": " "})
+    assert empty.status_code == 422
+    assert "请正确填写“理由”。" in empty.text

@@ -10,7 +10,14 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
-from forewarn.errors import ForewarnError
+from forewarn.errors import (
+    ForewarnError,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+)
+from forewarn.web.format import STATUS_NAMES
 from forewarn.web.i18n import N_
 from forewarn.web.render import gettext, page
 
@@ -33,12 +40,49 @@ def back_to(request: Request) -> str | None:
     return referer.path + (f"?{referer.query}" if referer.query else "")
 
 
-def error_page(request: Request, status: int, message: str) -> Response:
-    """The error page for `status` with the error's message."""
+ACTS = {
+    "ack": N_("acknowledge"),
+    "assign": N_("assign"),
+    "comment": N_("comment on"),
+    "escalate": N_("escalate"),
+    "lift": N_("lift"),
+}
+FIELDS = {
+    "reason": N_("Reason"),
+    "text": N_("Comment"),
+    "comment": N_("Comment"),
+    "assignee": N_("Assign to"),
+}
+
+
+def readable(request: Request, exc: ForewarnError) -> str | None:
+    """The error in the reader's language, for the errors people meet at the console (None:
+    only the service's own message, in English, says it)."""
+    _: Callable[[str], str] = gettext(request)
+    details = exc.details if isinstance(exc.details, dict) else {}
+    if isinstance(exc, InvalidTransition) and details.get("action") in ACTS:
+        status = STATUS_NAMES.get(str(details.get("status")), str(details.get("status")))
+        return _("This warning is %(status)s now: you cannot %(act)s it.") % {
+            "status": _(status), "act": _(ACTS[details["action"]])}  # fmt: skip
+    if isinstance(exc, InvalidInput) and details.get("field") in FIELDS:
+        return _("Please fill in “%(field)s” correctly.") % {"field": _(FIELDS[details["field"]])}
+    if isinstance(exc, PermissionDenied):
+        return _("Your role does not allow this.")
+    if isinstance(exc, NotFound):
+        return _("Not found, or outside your department's scope.")
+    return None
+
+
+def error_page(
+    request: Request, status: int, message: str, *, explained: str | None = None
+) -> Response:
+    """The error page for `status`: the error said for people (`explained`) when known, and the
+    service's own message."""
     _ = gettext(request)
     title = _(TITLES.get(status, N_("Something went wrong")))
     now = request.app.state.clock.now()
-    context = {"title": title, "message": message, "status": status, "back": back_to(request)}
+    context = {"title": title, "message": message, "explained": explained, "status": status,
+               "back": back_to(request)}  # fmt: skip
     return page(request, "error.html", context, now=now, status_code=status)
 
 
@@ -61,7 +105,8 @@ class WebRoute(APIRoute):
             try:
                 return await handler(request)
             except ForewarnError as exc:
-                return error_page(request, exc.status_code, exc.message)
+                explained = readable(request, exc)
+                return error_page(request, exc.status_code, exc.message, explained=explained)
             except RequestValidationError as exc:
                 return error_page(request, 422, validation_message(exc))
 
