@@ -63,6 +63,7 @@ def test_warning_page_shows_explanation_chart_timeline_and_actions(web_as, built
     client = web_as("duty_officer", "gs-em", **{"accept-language": "en"})
     page = doc(client.get(f"/warnings/{built.warnings['ch4']}"))
     assert page.xpath('//h1//span[@data-level="red"]')
+    assert page.xpath('//dl[contains(@class, "release")]//span[@data-level="red"]'), "in words"
     [threshold] = page.xpath('//dd[@data-fact="threshold"]')
     assert ">= 1.5" in threshold.text_content(), "the red level's threshold, not the blue one's"
     data = json.loads(page.xpath('//script[@id="chart-data"]')[0].text)
