@@ -327,3 +327,12 @@ def test_an_escalation_on_the_time_line_reads_in_the_users_language(web_app, web
         text = " ".join(step.text_content().split())
         assert all(w in text for w in words), (lang, text)
         assert "not acknowledged within" not in text, "the stored English sentence is not shown"
+
+
+def test_why_names_the_detector_and_the_cause_in_words(web_as, built):
+    client = web_as("duty_officer", "gs-em", **{"accept-language": "zh"})
+    page = doc(client.get(f"/warnings/{built.warnings['ch4']}"))
+    facts = " ".join(page.xpath('//dl[contains(@class, "explanation")]')[0].text_content().split())
+    assert "阈值判定" in facts  # the detector in words, its code beside it for analysts
+    assert "监测读数" in facts  # the cause
+    assert "op=>=" in facts  # parameters folded, as written

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,6 +45,31 @@ ANNOTATION_NAMES: dict[str, str] = {
     "instruction": N_("Measures to take"),
 }
 """Rule annotations (message templates) as people read them (other keys are shown as they are)."""
+
+DETECTOR_NAMES: dict[str, str] = {
+    "threshold": N_("threshold"),
+    "silence": N_("missing data"),
+    "rate": N_("rate of change"),
+    "window": N_("sum over a window"),
+    "cusum": N_("CUSUM change detection"),
+    "ewma": N_("EWMA change detection"),
+    "seasonal": N_("seasonal baseline"),
+    "farrington": N_("Farrington outbreak detection"),
+    "ears": N_("EARS outbreak detection"),
+    "linkage": N_("linked warnings"),
+    "anomaly": N_("anomaly score"),
+}
+"""Detectors as people read them (the code stays beside the name for analysts)."""
+
+CAUSE_NAMES: dict[str, str] = {
+    "reading": N_("a reading"),
+    "for": N_("held for its delay"),
+    "keep_firing_for": N_("calm for its delay"),
+    "missing_data": N_("missing data"),
+    "silence": N_("no data arrived"),
+    "members": N_("its member warnings"),
+}
+"""What made a rule change state, as people read it."""
 
 DELIVERY_KINDS = (
     "notification_queued", "notification_delivered", "notification_failed", "muted", "reminder",
@@ -156,6 +181,11 @@ def fmt_ago(at: datetime | None, now: datetime, lang: str) -> str:
     if at is None:
         return ""
     return format_timedelta(at - now, add_direction=True, locale=BABEL_LOCALE[lang])
+
+
+def fmt_span(seconds: float, lang: str) -> str:
+    """``30 minutes`` / ``30分钟``: a duration for people."""
+    return format_timedelta(timedelta(seconds=seconds), locale=BABEL_LOCALE[lang])
 
 
 def fmt_number(value: float | None) -> str:

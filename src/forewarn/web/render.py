@@ -63,6 +63,8 @@ def environment(lang: str) -> Environment:
         levels=fmt.LEVELS,
         event_names=fmt.EVENT_NAMES,
         system_names=fmt.SYSTEM_NAMES,
+        detector_names=fmt.DETECTOR_NAMES,
+        cause_names=fmt.CAUSE_NAMES,
         delivery_kinds=fmt.DELIVERY_KINDS,
         annotation_names=fmt.ANNOTATION_NAMES,
         fmt_number=fmt.fmt_number,
@@ -131,6 +133,7 @@ def base_context(request: Request, now: datetime) -> dict[str, Any]:
         "tz_name": request.app.state.settings.timezone,
         "fmt_time": lambda at, seconds=False: fmt.fmt_time(at, tz, seconds=seconds),
         "fmt_ago": lambda at: fmt.fmt_ago(at, now, lang),
+        "fmt_span": lambda seconds: fmt.fmt_span(seconds, lang),
         "fmt_iso": lambda text: fmt.fmt_iso(text, tz),
         "status_name": lambda status: status_name(status, lang),
     }
