@@ -41,7 +41,7 @@ def test_acknowledge_updates_status_time_line_and_audit(web_app, web_as, built):
         follow_redirects=False,
     )
     assert answer.status_code == 303
-    assert answer.headers["location"] == f"/warnings/{wid}?done=ack#timeline"
+    assert answer.headers["location"] == f"/warnings/{wid}?done=ack#done"
     stored = warning(web_app.state.sessions, wid)
     assert stored.status == "acknowledged"
     assert stored.acknowledged_by.startswith("duty_officer.lz-em")
@@ -229,7 +229,7 @@ def test_escalate_takes_the_next_step_after_confirmation(web_app, web_as, built)
         follow_redirects=False,
     )
     assert answer.status_code == 303
-    assert answer.headers["location"] == f"/warnings/{wid}?done=escalate#timeline"
+    assert answer.headers["location"] == f"/warnings/{wid}?done=escalate#done"
     assert warning(web_app.state.sessions, wid).escalation_step == before + 1
     last = events(web_app.state.sessions, wid)[-1]
     assert (last.kind, last.rule, last.data["manual"]) == ("escalated", "escalate", True)

@@ -330,3 +330,16 @@ def test_screenshots_of_every_page_on_a_laptop_and_a_wall(browser, server):
     for name, _path in [("situation", ""), *PAGES]:
         for suffix in ("1366x768", "wall"):
             assert (ARTIFACTS / f"{name}-{suffix}.png").stat().st_size > 10_000
+
+
+def test_on_a_phone_the_desk_fits_and_acting_is_one_tap_away(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    tab = context.new_page()
+    sign_in(tab, server.base, "province.duty")
+    tab.goto(f"{server.base}/warnings")
+    width = tab.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, "the queue scrolls inside its card, the page does not"
+    tab.goto(f"{server.base}/warnings/{server.built.warnings['water']}")
+    tab.click('[data-jump="actions"]')
+    assert tab.locator("#actions-title").is_visible()
+    context.close()

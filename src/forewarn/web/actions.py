@@ -27,7 +27,8 @@ SILENCE_HOURS = (1, 4, 12, 24, 72)
 
 def back(warning_id: int, done: str) -> Response:
     """Go back to the warning's page, saying what was done."""
-    return RedirectResponse(f"/warnings/{warning_id}?done={done}#timeline", status_code=303)
+    # to the notice saying it was done (on a phone the time line is screens below it)
+    return RedirectResponse(f"/warnings/{warning_id}?done={done}#done", status_code=303)
 
 
 @router.post("/warnings/{warning_id:int}/ack", dependencies=[require(Permission.WARNINGS_ACK)])
