@@ -336,3 +336,9 @@ def test_why_names_the_detector_and_the_cause_in_words(web_as, built):
     assert "阈值判定" in facts  # the detector in words, its code beside it for analysts
     assert "监测读数" in facts  # the cause
     assert "op=>=" in facts  # parameters folded, as written
+
+
+def test_the_level_filter_names_each_level_once_in_chinese(web_as, built):
+    client = web_as("duty_officer", "gs-em", **{"accept-language": "zh"})
+    labels = doc(client.get("/warnings")).xpath('//select[@id="f-level"]/option/text()')
+    assert "I 红色" in [" ".join(label.split()) for label in labels]
