@@ -339,3 +339,13 @@ def test_a_silence_names_what_is_wrong_with_its_field_and_end(client, world):
     assert unknown.json()["error"]["details"] == {"field": "field"}
     past = _silence(client, ends_at=at(5).isoformat())  # no start given: it starts now
     assert past.json()["error"]["message"] == "ends_at: must be in the future"
+
+
+def test_a_nul_character_is_refused_naming_the_field_on_every_store(client, world):
+    wid = world["ch4_high"]
+    answer = client.post(f"/api/v1/warnings/{wid}/comment", json={"text": "a\u0000b"})
+    assert answer.status_code == 422
+    assert "text" in str(answer.json()["error"]["details"])
+    silence = _silence(client, matchers=['rule="a\u0000"'])
+    assert silence.status_code == 422
+    assert "matchers" in str(silence.json()["error"]["details"])
