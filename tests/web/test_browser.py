@@ -139,6 +139,13 @@ def test_each_demo_role_sees_the_map_coloured_as_the_warnings_say(page, server, 
     assert listed == expected
     filled = page.eval_on_selector_all("#situation-map svg path", "els => els.length")
     assert filled >= len(drawn)
+    heard = page.get_attribute("#situation-map", "aria-label") or ""
+    assert "的数据是" not in heard, "a screen reader hears names and levels, not codes and numbers"
+    if expected:  # one "<name> <level> (<count>)" per warned region, most severe first
+        assert heard.count(" (") == len(expected), heard
+        top = max(expected.values(), key=["blue", "yellow", "orange", "red"].index)
+        rank = {"blue": 1, "yellow": 2, "orange": 3, "red": 4}[top]
+        assert f" {colours[str(rank)]['roman']} {colours[str(rank)]['zh']} (" in heard, heard
     shot(page, f"situation-{username}")
 
 

@@ -6,6 +6,7 @@
   var el = document.getElementById("situation-map");
   if (!el || !window.echarts) return;
   var LV = window.forewarnLevels;
+  var baseLabel = el.getAttribute("aria-label"); // ECharts replaces it with its description
   var enc = echarts.format.encodeHTML;
   var chart = echarts.init(el, null, { renderer: "svg" });
   var lang = el.dataset.lang;
@@ -60,9 +61,23 @@
       enc(el.dataset.warningsLabel) + "<br>" + lines.join("<br>");
   }
 
+  // What a screen reader hears: the warned regions by name and level, most severe first (the
+  // chart's own description would read out region codes and numbers).
+  function describe(data) {
+    var warned = data.filter(function (d) { return d.value > 0; });
+    if (!warned.length) return baseLabel + " " + el.dataset.noneLabel;
+    return baseLabel + " " + warned.map(function (d) {
+      return d.regionName + " " + d.levelText + " (" + d.count + ")";
+    }).join("; ");
+  }
+
   function render() {
-    var data = readState().map(item);
-    chart.setOption({ series: [{ id: "regions", data: data }] });
+    // most severe first: where labels would overlap, the lower level's label gives way
+    var data = readState().map(item).sort(function (a, b) { return b.value - a.value; });
+    chart.setOption({
+      aria: { enabled: true, label: { description: describe(data) } },
+      series: [{ id: "regions", data: data }],
+    });
     el.dataset.levels = JSON.stringify(
       data.reduce(function (acc, d) { acc[d.name] = d.levelKey; return acc; }, {})
     );
@@ -85,6 +100,7 @@
         itemStyle: { areaColor: LV[0].color, borderColor: LV[0].border, borderWidth: LV[0].borderWidth },
         emphasis: { label: { show: true }, itemStyle: { shadowBlur: 6, shadowColor: "rgba(0,0,0,0.4)" } },
         label: { fontSize: labelSize(), lineHeight: labelSize() * 1.25 },
+        labelLayout: { hideOverlap: true },
         data: [],
       }],
     });
