@@ -299,6 +299,20 @@ def test_notification_entries_fold_away_until_asked_for_and_stay_as_chosen(page,
     assert page.locator("[data-toggle-deliveries]").get_attribute("aria-pressed") == "true"
 
 
+def test_chart_ticks_fall_on_round_times_of_the_display_zone_in_any_browser_zone(browser, server):
+    # a browser in India (+5:30) looking at Gansu (+8): ticks on round Beijing hours, not :30
+    context = browser.new_context(viewport=LAPTOP, locale="en-GB", timezone_id="Asia/Kolkata")
+    tab = context.new_page()
+    sign_in(tab, server.base, "admin")
+    tab.goto(f"{server.base}/warnings/{server.built.warnings['ch4']}")
+    tab.wait_for_selector("[data-chart][data-rendered]")
+    texts = tab.eval_on_selector_all("[data-chart] svg text", "els => els.map(e => e.textContent)")
+    ticks = [t for t in texts if len(t) == 5 and t[2] == ":" and t.replace(":", "").isdigit()]
+    assert ticks, texts
+    assert all(t.endswith(":00") for t in ticks), ticks
+    context.close()
+
+
 PAGES = [
     ("login", "/login?lang=en"),
     ("desk", "/warnings"),

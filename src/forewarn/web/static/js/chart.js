@@ -53,13 +53,47 @@
     return 10 * p;
   }
 
-  function option(data) {
+  // The display zone's offset from UTC at `ms` (e.g. +8 h for Asia/Shanghai).
+  function zoneOffset(ms, tz) {
+    try {
+      var v = {};
+      new Intl.DateTimeFormat("en-US", {
+        timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", minute: "2-digit", second: "2-digit",
+      }).formatToParts(new Date(ms)).forEach(function (p) { v[p.type] = p.value; });
+      return Date.UTC(+v.year, +v.month - 1, +v.day, +v.hour, +v.minute, +v.second) -
+        Math.floor(ms / 1000) * 1000;
+    } catch (e) {
+      return 0;
+    }
+  }
+
+  // ECharts puts time ticks at round times of the browser's zone. Times are shifted by the
+  // display zone's offset and ECharts works in UTC, so ticks fall at round times of the display
+  // zone (a daily series ticks at its midnight) wherever the browser is; labels shift back.
+  function shifted(data) {
+    var off = zoneOffset(data.end, data.tz);
+    var move = function (t) { return t + off; };
+    return Object.assign({}, data, {
+      offset: off,
+      start: move(data.start),
+      end: move(data.end),
+      points: data.points.map(function (p) { return [move(p[0]), p[1]]; }),
+      periods: data.periods.map(function (p) {
+        return Object.assign({}, p, { start: move(p.start), end: move(p.end) });
+      }),
+    });
+  }
+
+  function option(given) {
+    var data = shifted(given);
     var highest = data.thresholds.reduce(function (m, t) { return Math.max(m, t.value); }, -Infinity);
     var span = data.end - data.start;
     var mode = span <= 30 * 3600e3 ? "time" : span > 120 * 86400e3 ? "date" : "both";
-    var fmt = function (v) { return window.forewarnFormatTime(v, data.tz, lang, mode); };
-    var full = function (v) { return window.forewarnFormatTime(v, data.tz, lang, "both"); };
+    var fmt = function (v) { return window.forewarnFormatTime(v - data.offset, data.tz, lang, mode); };
+    var full = function (v) { return window.forewarnFormatTime(v - data.offset, data.tz, lang, "both"); };
     return {
+      useUTC: true,
       animation: false,
       aria: { enabled: true },
       grid: { left: 56, right: 24, top: 28, bottom: 64 },
