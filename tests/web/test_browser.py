@@ -313,6 +313,23 @@ def test_chart_ticks_fall_on_round_times_of_the_display_zone_in_any_browser_zone
     context.close()
 
 
+def test_a_county_officers_map_names_its_region_when_all_is_calm(page, server):
+    sign_in(page, server.base, "county.inspector")
+    map_option(page)
+    page.evaluate(
+        """() => {
+          const node = document.getElementById('map-state');
+          node.textContent = JSON.stringify(JSON.parse(node.textContent)
+            .map(s => Object.assign({}, s, {level: 0, count: 0, titles: []})));
+          document.getElementById('live').dispatchEvent(
+            new CustomEvent('htmx:afterSettle', {bubbles: true}));
+        }"""
+    )
+    [region] = map_option(page).values()
+    assert region["key"] == "none"
+    assert region["label"], "one calm region is still named"
+
+
 PAGES = [
     ("login", "/login?lang=en"),
     ("desk", "/warnings"),

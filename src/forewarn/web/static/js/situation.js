@@ -22,7 +22,7 @@
     return node ? JSON.parse(node.textContent) : [];
   }
 
-  function item(s) {
+  function item(s, few) {
     var lv = LV[s.level] || LV[0];
     var levelText = s.level ? lv.roman + " " + lv.zh : "";
     return {
@@ -40,7 +40,7 @@
         decal: lv.decal || { symbol: "none" },
       },
       label: {
-        show: s.level > 0,
+        show: s.level > 0 || few, // a county officer's one region is named even when calm
         color: lv.text,
         backgroundColor: s.level > 0 ? lv.color : "transparent",
         borderColor: lv.border,
@@ -73,7 +73,10 @@
 
   function render() {
     // most severe first: where labels would overlap, the lower level's label gives way
-    var data = readState().map(item).sort(function (a, b) { return b.value - a.value; });
+    var state = readState();
+    var few = state.length <= 3;
+    var data = state.map(function (s) { return item(s, few); })
+      .sort(function (a, b) { return b.value - a.value; });
     chart.setOption({
       aria: { enabled: true, label: { description: describe(data) } },
       series: [{ id: "regions", data: data }],
