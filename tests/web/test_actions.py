@@ -301,3 +301,27 @@ def test_errors_of_an_act_are_said_in_the_readers_language(web_app, web_as, buil
     empty = client.post(f"/warnings/{wid}/lift", data={"csrf_token": client.csrf, "reason": " "})
     assert empty.status_code == 422
     assert "请正确填写“理由”。" in empty.text
+
+
+def test_the_silences_page_shows_what_is_muted_and_ends_a_silence(web_app, web_as, built):
+    officer = web_as("duty_officer", "gs-em", **{"accept-language": "en"})
+    wid = built.warnings["water"]
+    form = {"csrf_token": officer.csrf, "hours": "4", "reason": "crew on site"}
+    officer.post(f"/warnings/{wid}/silence", data=form)
+    page = html.fromstring(officer.get("/silences").text)
+    [row] = page.xpath("//tr[@data-silence]")
+    assert row.get("data-state") == "active"
+    assert "crew on site" in row.text_content()
+    assert officer.username in row.text_content()
+    viewer = web_as("responder", "gs-em", **{"accept-language": "en"})  # reads silences
+    seen = html.fromstring(viewer.get("/silences").text)
+    assert seen.xpath("//tr[@data-silence]"), "a responder sees it"
+    assert not seen.xpath("//button[@data-expire]"), "and cannot end it"
+    ended = officer.post(
+        f"/silences/{row.get('data-silence')}/expire", data={"csrf_token": officer.csrf}
+    )
+    assert ended.status_code == 200
+    assert not html.fromstring(ended.text).xpath("//tr[@data-silence]")
+    expired = html.fromstring(officer.get("/silences?state=expired").text)
+    [gone] = expired.xpath("//tr[@data-silence]")
+    assert f"ended by {officer.username}" in " ".join(gone.text_content().split())

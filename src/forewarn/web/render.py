@@ -40,6 +40,7 @@ class NavItem:
 NAV = (
     NavItem("/situation", N_("Situation"), Permission.WARNINGS_READ),
     NavItem("/warnings", N_("Warning desk"), Permission.WARNINGS_READ),
+    NavItem("/silences", N_("Silences"), Permission.SILENCES_READ),
     NavItem("/series", N_("Series"), Permission.READINGS_READ),
     NavItem("/sites", N_("Sites"), Permission.CATALOGUE_READ),
     NavItem("/regions", N_("Regions"), Permission.CATALOGUE_READ),

@@ -7,13 +7,23 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from forewarn.web import actions, desk, explorer, login, places, publishing, situation, warning
+from forewarn.web import (
+    actions,
+    desk,
+    explorer,
+    login,
+    places,
+    publishing,
+    silencing,
+    situation,
+    warning,
+)
 
 STATIC = Path(__file__).parent / "static"
 
 router = APIRouter(include_in_schema=False)
 # The desk's fixed paths (/warnings/queue) come before the warning pages (/warnings/{id}).
-for _module in (login, situation, desk, warning, actions, publishing, explorer, places):
+for _module in (login, situation, desk, warning, actions, publishing, silencing, explorer, places):
     router.include_router(_module.router)
 
 

@@ -1,0 +1,58 @@
+"""The silences page: what is muted in the caller's scope, by whom, why and until when, so that
+the next duty officer sees it at handover; and ending a silence now."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import RedirectResponse
+
+from forewarn.api.deps import CurrentPrincipal, NowDep, SessionDep, require
+from forewarn.auth.permissions import Permission
+from forewarn.warnings import silences
+from forewarn.warnings.muting import SilenceState, silence_state
+from forewarn.web.errors import WebRoute
+from forewarn.web.i18n import N_
+from forewarn.web.render import page
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+STATES = {"current": N_("running or to come"), "expired": N_("expired")}
+"""The page's filter: silences that mute now or will, or those that ended."""
+
+
+@router.get("/silences", dependencies=[require(Permission.SILENCES_READ)])
+def silences_page(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    now: NowDep,
+    state: Annotated[str, Query(pattern="^(current|expired)$")] = "current",
+) -> Response:
+    """The silences reaching into the caller's scope, newest first."""
+    rows, _total = silences.list_silences(session, scope=principal.scope, now=now, limit=10_000)
+    ended = state == "expired"
+    items: list[dict[str, Any]] = []
+    for s in rows:
+        current = silence_state(s.starts_at, s.ends_at, now)
+        if (current is SilenceState.EXPIRED) != ended:
+            continue
+        can_end = (
+            not ended
+            and principal.has(Permission.SILENCES_WRITE)
+            and silences.manageable(s, principal.acting_scope)
+        )
+        items.append({"silence": s, "state": current.value, "can_end": can_end})
+    context = {"items": items[:200], "state": state, "states": STATES}
+    return page(request, "silences.html", context, now=now)
+
+
+@router.post("/silences/{silence_id:int}/expire", dependencies=[require(Permission.SILENCES_WRITE)])
+def expire(
+    silence_id: int, session: SessionDep, principal: CurrentPrincipal, now: NowDep
+) -> Response:
+    """End a silence now; its expiry is then told on the warnings it muted."""
+    silences.expire_silence(
+        session, silence_id, scope=principal.acting_scope, actor=principal.name, now=now
+    )
+    return RedirectResponse("/silences?done=1", status_code=303)
