@@ -4,6 +4,8 @@ incident is detected by the rule meant for it, and the quiet history raises few 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,11 +26,24 @@ from forewarn.detect.backtest import Episode, warnings_of
 from forewarn.detect.engine import evaluate
 from forewarn.detect.ruleset import load_rules
 from forewarn.detect.series import series_from_catalogue
+from forewarn.detect.signals import Signal
 
 RULES = Path(__file__).resolve().parents[2] / "src/forewarn/demo/rules.yaml"
 ORIGIN = 1_777_593_600  # 2026-05-01T00:00Z: the incidents start here
 SENSOR_DAYS = 21  # enough for the 14-day seasonal baselines; counts keep their full history
 H = 3600
+
+
+@dataclass
+class Run:
+    """What a run detected: its warnings and the incidents (unpacked as a pair), its signals."""
+
+    warnings: list[Episode]
+    incidents: list[object]
+    signals: list[Signal]
+
+    def __iter__(self) -> Iterator[object]:
+        return iter((self.warnings, self.incidents))
 
 
 @pytest.fixture(scope="module", params=[1, 2], ids=["seed1", "seed2"])
@@ -54,7 +69,7 @@ def run(request):
         np.concatenate(values),
         end=(ORIGIN + 60 * H) * 1000,
     )
-    return warnings_of(signals), incidents
+    return Run(warnings_of(signals), incidents, signals)
 
 
 def _during(warnings: list[Episode], rule: str, start_h: float, end_h: float) -> list[Episode]:
@@ -88,6 +103,8 @@ def test_the_silent_co_sensor_is_noticed_within_a_quarter_hour(run):
     assert found[0].level == "red"
     assert found[0].end is not None  # resolved when the sensor reports again
     assert found[0].end.timestamp() - ORIGIN <= silent.end_s
+    said = [s.message for s in run.signals if s.rule == "coal-sensor-silent" and s.level]
+    assert "已连续 3 个报送周期无数据" in said[0], said[:2]  # orange: three missed reports
 
 
 def test_the_dust_storm_is_warned_at_most_hexi_stations(run):

@@ -78,7 +78,7 @@ def check(
                 )
                 failed = True
                 continue
-            console.print(f"[green]ok[/green] {path}: {run(doc)}")
+            console.print(f"[green]ok[/green] {path}: {run(doc)}", soft_wrap=True)
         except ConfigInvalid as exc:
             fail_config(exc)
             failed = True
