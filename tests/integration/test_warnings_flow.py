@@ -412,3 +412,13 @@ def test_a_raise_told_by_two_routes_reaches_a_recipient_once_across_an_acknowled
     raised = [(k, c, t) for k, c, t, r, _w in outbox(store) if r == "level_raised"]
     assert raised
     assert len(raised) == len({(c, t) for _k, c, t in raised}), "each target hears it once"
+
+
+def test_one_batch_may_end_a_warning_and_open_the_next_of_its_fingerprint(store):
+    # a catching-up engine sends both in one batch: the ended warning frees the fingerprint first
+    run(store, 0, [sig(FIRING, Level.YELLOW, 0)])
+    run(store, 300, [sig(RESOLVED, None, 10), sig(FIRING, Level.ORANGE, 200)])
+    first, second = warnings(store)
+    assert (first.status, first.open_fingerprint) == ("resolved", None)
+    assert (second.status, second.level) == ("active", 3)
+    assert second.open_fingerprint == first.fingerprint

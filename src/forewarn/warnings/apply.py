@@ -97,8 +97,21 @@ def _decide(
 _LAST_EVENT = ("last_event_id",)
 
 
+_OPEN_FINGERPRINT = ("open_fingerprint",)
+
+
 def _write(session: Session, drafts: list[Draft]) -> None:
     new = [d for d in drafts if d.new]
+    # A batch may end a warning and open the next of its fingerprint (an engine catching up):
+    # the ended one gives its open fingerprint up before the new one takes it.
+    opening = {d.row["open_fingerprint"] for d in new if d.row["open_fingerprint"]}
+    freed = [
+        (d.row["id"], d.row, _OPEN_FINGERPRINT)
+        for d in drafts
+        if not d.new and d.row["open_fingerprint"] is None and d.row["fingerprint"] in opening
+    ]
+    if freed:
+        rows.update(session, freed)
     for d, wid in zip(new, rows.insert(session, [d.row for d in new]), strict=True):
         d.row["id"] = wid
     events, owners = [], []
