@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from forewarn.catalogue.models import Department
 from forewarn.common import Level
@@ -334,7 +335,7 @@ def test_the_job_keeps_a_failed_batch_and_applies_it_with_the_next(store, monkey
     def flaky(session, signals, **kw):
         calls.append(len(signals))
         if len(calls) == 1:
-            raise RuntimeError("database is locked")
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
         return real(session, signals, **kw)
 
     monkeypatch.setattr(jobs, "apply_signals", flaky)
@@ -422,3 +423,26 @@ def test_one_batch_may_end_a_warning_and_open_the_next_of_its_fingerprint(store)
     assert (first.status, first.open_fingerprint) == ("resolved", None)
     assert (second.status, second.level) == ("active", 3)
     assert second.open_fingerprint == first.fingerprint
+
+
+def test_a_subject_the_store_refuses_is_set_aside_and_the_others_go_on(store, monkeypatch):
+    from forewarn.warnings import jobs
+
+    job = jobs.WarningsJob(store)
+    real = jobs.apply_signals
+
+    def refusing(session, signals, **kw):
+        if any(s.fingerprint == "bad" for s in signals):
+            raise ValueError("a signal the store cannot hold")
+        return real(session, signals, **kw)
+
+    monkeypatch.setattr(jobs, "apply_signals", refusing)
+    good = [sig(FIRING, Level.YELLOW, 0, fp=f"ch4:mine-{i}", labels=MINE | {"site": f"mine-{i}"})
+            for i in range(5)]  # fmt: skip
+    bad = sig(FIRING, Level.RED, 0, fp="bad")
+    assert job.sink([*good[:3], bad, *good[3:]], at(0)) is None
+    assert len(warnings(store)) == 5, "the five others were applied"
+    result = job.sink(
+        [sig(FIRING, Level.ORANGE, 1, fp="ch4:mine-0", labels=MINE | {"site": "mine-0"})], at(1)
+    )
+    assert result is not None, "nothing is kept: the next batch applies at once"
