@@ -17,9 +17,9 @@ import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from forewarn.common import Level
+from forewarn.memo import Memo
 from forewarn.patterns import compile_pattern
 
 _SEEN_MAX = 4096  # label values remembered per regex matcher
@@ -40,10 +40,10 @@ class Matcher:
     name: str
     op: str
     value: str
-    _regex: Any = field(default=None, compare=False, repr=False)
+    # regex ops: whether a label value matches, remembered per value (label values repeat; RE2
+    # from Python costs about 1 µs a match, a remembered answer one dict look-up)
+    _full: Memo[str, bool] | None = field(default=None, compare=False, repr=False)
     _bound: float | None = field(default=None, compare=False, repr=False)
-    # label values repeat (rules, sites, regions): each is matched by RE2 once, then looked up
-    _seen: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         """Whether `labels` satisfy this condition."""
@@ -52,13 +52,8 @@ class Matcher:
             return actual == self.value
         if self.op == "!=":
             return actual != self.value
-        if self._regex is not None:
-            found = self._seen.get(actual)
-            if found is None:
-                found = self._regex.fullmatch(actual) is not None
-                if len(self._seen) >= _SEEN_MAX:
-                    self._seen.clear()
-                self._seen[actual] = found
+        if self._full is not None:
+            found = self._full[actual]
             return found if self.op == "=~" else not found
         number = _rank(self.name, actual)
         return number is not None and _ORDER[self.op](number, self._bound or 0.0)
@@ -113,7 +108,9 @@ def parse_matcher(text: str) -> Matcher:
     value = _unquote(raw)
     if op in ("=~", "!~"):
         try:
-            return Matcher(name, op, value, _regex=compile_pattern(value))
+            pattern = compile_pattern(value)
+            full: Memo[str, bool] = Memo(lambda t: pattern.fullmatch(t) is not None, _SEEN_MAX)
+            return Matcher(name, op, value, _full=full)
         except ValueError as exc:
             raise ValueError(f"bad regular expression in {text!r}: {exc}") from None
     if op in _ORDER:
