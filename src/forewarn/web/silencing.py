@@ -11,12 +11,13 @@ from fastapi.responses import RedirectResponse
 from forewarn.api.deps import CurrentPrincipal, NowDep, SessionDep, require
 from forewarn.auth.permissions import Permission
 from forewarn.warnings import silences
-from forewarn.warnings.muting import SilenceState, silence_state
+from forewarn.warnings.muting import SilenceState
 from forewarn.web.errors import WebRoute
 from forewarn.web.i18n import N_
 from forewarn.web.render import page
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
+CURRENT = [SilenceState.ACTIVE, SilenceState.PENDING]
 STATES = {"current": N_("running or to come"), "expired": N_("expired")}
 """The page's filter: silences that mute now or will, or those that ended."""
 
@@ -30,20 +31,20 @@ def silences_page(
     state: Annotated[str, Query(pattern="^(current|expired)$")] = "current",
 ) -> Response:
     """The silences reaching into the caller's scope, newest first."""
-    rows, _total = silences.list_silences(session, scope=principal.scope, now=now, limit=10_000)
-    ended = state == "expired"
+    wanted = [SilenceState.EXPIRED] if state == "expired" else CURRENT
     items: list[dict[str, Any]] = []
-    for s in rows:
-        current = silence_state(s.starts_at, s.ends_at, now)
-        if (current is SilenceState.EXPIRED) != ended:
-            continue
-        can_end = (
-            not ended
-            and principal.has(Permission.SILENCES_WRITE)
-            and silences.manageable(s, principal.acting_scope)
+    for which in wanted:
+        rows, _total = silences.list_silences(
+            session, scope=principal.scope, now=now, state=which, limit=200
         )
-        items.append({"silence": s, "state": current.value, "can_end": can_end})
-    context = {"items": items[:200], "state": state, "states": STATES}
+        for s in rows:
+            can_end = (
+                which is not SilenceState.EXPIRED
+                and principal.has(Permission.SILENCES_WRITE)
+                and silences.manageable(s, principal.acting_scope)
+            )
+            items.append({"silence": s, "state": which.value, "can_end": can_end})
+    context = {"items": items, "state": state, "states": STATES}
     return page(request, "silences.html", context, now=now)
 
 
