@@ -7,6 +7,7 @@ lists every issue with file, line and field), so a running system keeps its last
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
@@ -126,33 +127,38 @@ ROOT_ID = "{}"
 _MAX_ID = 100  # characters of `warning_groups.route`
 
 
-def route_ids(parent_id: str, nodes: list[RouteIn]) -> list[str]:
+def route_ids(parent_id: str, siblings: Sequence[tuple[Matcher, ...]]) -> list[str]:
     """The ids of sibling routes: the parent's id and each route's own matchers, as
     Alertmanager keys its routes, so that adding, removing or moving other routes leaves a
     route's id (and its groups) alone; siblings with equal matchers are told apart by order."""
     ids: list[str] = []
     seen: dict[str, int] = {}
-    for node in nodes:
-        key = f"{parent_id}/{{{','.join(sorted(str(m) for m in parse_matchers(node.matchers)))}}}"
+    for matchers in siblings:
+        key = f"{parent_id}/{{{','.join(sorted(str(m) for m in matchers))}}}"
         n = seen[key] = seen.get(key, -1) + 1
         full = key if n == 0 else f"{key}#{n}"
         ids.append(full if len(full) <= _MAX_ID else f"#{sha256(full.encode()).hexdigest()[:40]}")
     return ids
 
 
-def _compile_route(node: RouteIn, parent: dict[str, Any], route_id: str) -> Route:
+def _compile_route(
+    node: RouteIn, parent: dict[str, Any], route_id: str, matchers: tuple[Matcher, ...]
+) -> Route:
     settings = dict(parent)
     for key in _ROOT_DEFAULTS:
         value = getattr(node, key)
         if value is not None:
             settings[key] = value
+    parsed = [parse_matchers(child.matchers) for child in node.routes]  # each compiled once
     children = tuple(
-        _compile_route(child, settings, child_id)
-        for child, child_id in zip(node.routes, route_ids(route_id, node.routes), strict=True)
+        _compile_route(child, settings, child_id, child_matchers)
+        for child, child_id, child_matchers in zip(
+            node.routes, route_ids(route_id, parsed), parsed, strict=True
+        )
     )
     return Route(
         id=route_id,
-        matchers=parse_matchers(node.matchers),
+        matchers=matchers,
         receiver=settings["receiver"],
         group_by=tuple(settings["group_by"]),
         group_wait_s=parse_duration(settings["group_wait"]),
@@ -183,7 +189,9 @@ def _escalation(levels: dict[str, Any]) -> dict[str, Any]:
 def compile_policy(model: PolicyFile, source: str, time_zone: str = "UTC") -> Policy:
     """The runtime form of a validated and checked policy file; `time_zone` is that of time
     intervals that name none (the platform's display time zone)."""
-    root = _compile_route(model.routes, _ROOT_DEFAULTS, ROOT_ID)
+    root = _compile_route(
+        model.routes, _ROOT_DEFAULTS, ROOT_ID, parse_matchers(model.routes.matchers)
+    )
     receivers = {
         r.name: Receiver(
             r.name, tuple(r.to), tuple(r.channels), tuple((t.channel, t.target) for t in r.targets)
