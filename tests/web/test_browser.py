@@ -101,11 +101,28 @@ def map_option(tab) -> dict[str, dict[str, object]]:
     """Region code -> what ECharts was told to draw for it (after the map has rendered)."""
     tab.wait_for_selector("#situation-map[data-rendered]")
     data = tab.evaluate(
+        """() => {
+          const option = echarts.getInstanceByDom(document.getElementById('situation-map'))
+            .getOption();
+          const labels = Object.fromEntries(option.series.find(s => s.id === 'labels').data
+            .map(d => [d.name, d.label.formatter]));
+          return option.geo[0].regions.map(d => ({
+            code: d.name, key: d.levelKey, color: d.itemStyle.areaColor,
+            label: labels[d.name] || (d.label.show ? d.label.formatter : null),
+            border: d.itemStyle.borderWidth}));
+        }"""
+    )
+    return {d["code"]: d for d in data}
+
+
+def map_sites(tab) -> dict[str, dict[str, object]]:
+    """Site code -> what ECharts was told to mark for it (after the map has rendered)."""
+    tab.wait_for_selector("#situation-map[data-rendered]")
+    data = tab.evaluate(
         """() => echarts.getInstanceByDom(document.getElementById('situation-map'))
-              .getOption().series[0].data.map(d => ({
-                 code: d.name, key: d.levelKey, color: d.itemStyle.areaColor,
-                 label: d.label.show ? d.label.formatter : null,
-                 border: d.itemStyle.borderWidth}))"""
+              .getOption().series.find(s => s.id === 'sites').data.map(d => ({
+                 code: d.name, key: d.levelKey, color: d.itemStyle.color, at: d.value,
+                 size: d.symbolSize}))"""
     )
     return {d["code"]: d for d in data}
 
@@ -147,6 +164,31 @@ def test_each_demo_role_sees_the_map_coloured_as_the_warnings_say(page, server, 
         rank = {"blue": 1, "yellow": 2, "orange": 3, "red": 4}[top]
         assert f" {colours[str(rank)]['roman']} {colours[str(rank)]['zh']} (" in heard, heard
     shot(page, f"situation-{username}")
+
+
+def test_a_county_officers_map_marks_its_sites_and_a_click_opens_one(page, server):
+    sign_in(page, server.base, "county.inspector")
+    marked = map_sites(page)
+    colours = page.evaluate("() => window.forewarnLevels")
+    page.goto(f"{server.base}/sites")
+    listed = page.eval_on_selector_all("tr[data-site]", "els => els.map(e => e.dataset.site)")
+    assert set(marked) == set(listed)  # every site of the county, calm ones too
+    assert {c: d["key"] for c, d in marked.items() if d["key"] != "none"} == {
+        "mine-620111-01": "red"
+    }
+    red, calm = marked["mine-620111-01"], next(d for d in marked.values() if d["key"] == "none")
+    assert red["color"] == colours["4"]["color"]
+    assert red["size"] > calm["size"]  # a site under warning stands out, not by colour alone
+    page.goto(f"{server.base}/situation")
+    map_sites(page)
+    x, y = page.evaluate(
+        """([lon, lat]) => echarts.getInstanceByDom(document.getElementById('situation-map'))
+              .convertToPixel({geoIndex: 0}, [lon, lat])""",
+        red["at"][:2],
+    )
+    box = page.locator("#situation-map").bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_url("**/sites/mine-620111-01")
 
 
 def test_open_a_warning_acknowledge_it_and_see_the_time_line(page, server):
@@ -319,8 +361,10 @@ def test_a_county_officers_map_names_its_region_when_all_is_calm(page, server):
     page.evaluate(
         """() => {
           const node = document.getElementById('map-state');
-          node.textContent = JSON.stringify(JSON.parse(node.textContent)
-            .map(s => Object.assign({}, s, {level: 0, count: 0, titles: []})));
+          const calm = s => Object.assign({}, s, {level: 0, count: 0, titles: []});
+          const state = JSON.parse(node.textContent);
+          node.textContent = JSON.stringify(
+            {regions: state.regions.map(calm), sites: state.sites.map(calm)});
           document.getElementById('live').dispatchEvent(
             new CustomEvent('htmx:afterSettle', {bubbles: true}));
         }"""

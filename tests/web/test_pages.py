@@ -24,10 +24,10 @@ def doc(response) -> html.HtmlElement:
     return html.fromstring(response.text)
 
 
-def map_levels(response) -> dict[str, int]:
-    """Region code -> level of the situation map's state."""
+def map_levels(response, kind: str = "regions") -> dict[str, int]:
+    """Region (or site) code -> level of the situation map's state."""
     (node,) = doc(response).xpath('//script[@id="map-state"]')
-    return {s["code"]: s["level"] for s in json.loads(node.text)}
+    return {s["code"]: s["level"] for s in json.loads(node.text)[kind]}
 
 
 def queue_ids(response) -> list[int]:
@@ -36,7 +36,7 @@ def queue_ids(response) -> list[int]:
 
 
 PAGES = [
-    ("/situation", "Highest active warning level by region"),
+    ("/situation", "Highest active warning level by region and site"),
     ("/situation/live", "Newest events"),
     ("/warnings", "Warning desk"),
     ("/warnings/queue", "Queue"),
@@ -115,6 +115,8 @@ def test_map_counts_and_events_follow_the_active_warnings(web_as, built):
     client = web_as("administrator", None)
     answer = client.get("/situation/live")
     assert map_levels(answer) == {"620102": 3, "620111": 4, "620402": 2}
+    # sites are marked at their place with their own level; one without a location is not
+    assert map_levels(answer, "sites") == {"gauge-lanzhou": 3, "mine-honggu": 4}
     page = doc(answer)
     cells = {
         (row.get("data-field"), td.get("data-level")): td.text_content().strip()
@@ -132,17 +134,21 @@ def test_map_counts_and_events_follow_the_active_warnings(web_as, built):
 
 
 @pytest.mark.parametrize(
-    ("department", "levels", "visible", "hidden"),
+    ("department", "levels", "sites", "visible", "hidden"),
     [
-        ("gs-em", {"620102": 3, "620111": 4, "620402": 0}, {"ch4", "water"}, {"cases"}),
-        ("lz-em", {"620102": 3, "620111": 4}, {"ch4", "water"}, {"cases"}),
-        ("hg-em", {"620111": 4}, {"ch4"}, {"water", "cases"}),
-        ("by-health", {"620402": 2}, {"cases"}, {"ch4", "water", "co"}),
+        ("gs-em", {"620102": 3, "620111": 4, "620402": 0}, {"gauge-lanzhou", "mine-honggu"},
+         {"ch4", "water"}, {"cases"}),
+        ("lz-em", {"620102": 3, "620111": 4}, {"gauge-lanzhou", "mine-honggu"}, {"ch4", "water"},
+         {"cases"}),
+        ("hg-em", {"620111": 4}, {"mine-honggu"}, {"ch4"}, {"water", "cases"}),
+        ("by-health", {"620402": 2}, set(), {"cases"}, {"ch4", "water", "co"}),
     ],
-)
-def test_each_user_sees_only_their_scope(web_as, built, department, levels, visible, hidden):
+)  # fmt: skip
+def test_each_user_sees_only_their_scope(web_as, built, department, levels, sites, visible, hidden):
     client = web_as("duty_officer", department)
-    assert map_levels(client.get("/situation")) == levels
+    answer = client.get("/situation")
+    assert map_levels(answer) == levels
+    assert set(map_levels(answer, "sites")) == sites
     listed = set(queue_ids(client.get("/warnings?status=open")))
     assert listed == {built.warnings[k] for k in visible}
     for name in hidden:
@@ -218,7 +224,7 @@ def test_language_from_browser_switch_and_cookie(web_app, built):
     assert "Highest active warning level by region" in english.text
     assert doc(english).xpath("/html/@lang") == ["en"]
     chinese = client.get("/situation?lang=zh")
-    assert "各地区最高生效预警级别" in chinese.text
+    assert "各地区及监测点最高生效预警级别" in chinese.text
     assert "态势总览" in chinese.text
     assert doc(chinese).xpath("/html/@lang") == ["zh-Hans"]
     assert "forewarn_lang=zh" in chinese.headers["set-cookie"]

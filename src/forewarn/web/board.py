@@ -23,7 +23,8 @@ FIRING_STATUSES = tuple(sorted(s.value for s in FIRING))
 
 @dataclass
 class RegionState:
-    """What the map shows for one region: highest firing level and the warnings behind it."""
+    """What the map shows for one region or site: highest firing level and the warnings
+    behind it."""
 
     code: str
     level: int = 0
@@ -54,6 +55,17 @@ def region_states(regions: Sequence[Region], warnings: Iterable[Warning]) -> dic
             if w.region_path and covers(region.path, w.region_path):
                 state.warnings.append(w)
                 state.level = max(state.level, w.level or 0)
+    return states
+
+
+def site_states(codes: Iterable[str], warnings: Iterable[Warning]) -> dict[str, RegionState]:
+    """The state of every map site: the highest level of the firing warnings raised on it."""
+    states = {code: RegionState(code) for code in codes}
+    for w in warnings:
+        state = states.get(w.site_code or "")
+        if state is not None:
+            state.warnings.append(w)
+            state.level = max(state.level, w.level or 0)
     return states
 
 

@@ -23,6 +23,10 @@ SILENT_AFTER_INTERVALS = 3
 """A series is silent when its newest reading is older than this many expected intervals."""
 MAP_LEVELS = ("county", "city", "province", "township")
 """Region levels the map prefers, best first (the most detailed that is not too fine)."""
+MAP_ALL_SITES = 300
+"""The map marks every site of a scope holding at most this many (a county's, a city's, a small
+province's); a larger scope's map marks only the sites under warning, which would otherwise be
+lost among thousands of calm points."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,26 @@ def map_regions(session: Session, scope: Scope, level: str) -> list[Region]:
         .order_by(Region.path)
     )
     return list(session.scalars(query))
+
+
+def map_sites(session: Session, scope: Scope, warned: Sequence[str]) -> list[Site]:
+    """The sites the map marks: every located site in scope, or only those of `warned` when
+    the scope holds more than `MAP_ALL_SITES`."""
+    query = (
+        select(Site)
+        .join(Site.region)
+        .where(
+            Site.lon.is_not(None),
+            Site.lat.is_not(None),
+            scope.region_clause(Region.path),
+            scope.field_clause(Site.field_code),
+        )
+        .order_by(Site.code)
+    )
+    sites = list(session.scalars(query.limit(MAP_ALL_SITES + 1)))
+    if len(sites) <= MAP_ALL_SITES:
+        return sites
+    return list(session.scalars(query.where(Site.code.in_(sorted(set(warned))))))
 
 
 def visible_regions(session: Session, scope: Scope) -> list[Region]:

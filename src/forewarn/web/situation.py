@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from forewarn.api.deps import CurrentPrincipal, NowDep, SessionDep, require
 from forewarn.auth.permissions import Permission
 from forewarn.auth.principal import Principal
+from forewarn.warnings.models import Warning
 from forewarn.web import board, queries
 from forewarn.web.errors import WebRoute
 from forewarn.web.format import LEVELS, name_of
@@ -28,24 +29,36 @@ def home(request: Request) -> Response:
     return RedirectResponse("/situation", status_code=303)
 
 
+def map_entry(state: board.RegionState, name: str) -> dict[str, Any]:
+    """What the map draws for one region or site: its level (0: none) and warning titles."""
+    view = LEVELS.get(state.level)
+    return {
+        "code": state.code,
+        "name": name,
+        "level": state.level,
+        "key": view.key if view else "none",
+        "roman": view.roman if view else "",
+        "zh": view.zh if view else "",
+        "count": len(state.warnings),
+        "titles": [w.title for w in state.warnings[:5]],
+    }
+
+
 def map_state(states: dict[str, board.RegionState], names: dict[str, str]) -> list[dict[str, Any]]:
-    """The map's data: one entry per region with its level (0: none) and warning titles."""
-    out = []
-    for code, state in states.items():
-        view = LEVELS.get(state.level)
-        out.append(
-            {
-                "code": code,
-                "name": names.get(code, code),
-                "level": state.level,
-                "key": view.key if view else "none",
-                "roman": view.roman if view else "",
-                "zh": view.zh if view else "",
-                "count": len(state.warnings),
-                "titles": [w.title for w in state.warnings[:5]],
-            }
-        )
-    return out
+    """The map's regions: one entry per region with its level and warning titles."""
+    return [map_entry(state, names.get(code, code)) for code, state in states.items()]
+
+
+def map_site_points(
+    session: Session, principal: Principal, firing: list[Warning], lang: str
+) -> list[dict[str, Any]]:
+    """The map's sites (see `queries.map_sites`), with their place and their level."""
+    warned = [w.site_code for w in firing if w.site_code]
+    sites = queries.map_sites(session, principal.scope, warned)
+    states = board.site_states((s.code for s in sites), firing)
+    return [
+        {**map_entry(states[s.code], name_of(s, lang)), "lon": s.lon, "lat": s.lat} for s in sites
+    ]
 
 
 def live_context(session: Session, principal: Principal, lang: str) -> dict[str, Any]:
@@ -61,7 +74,10 @@ def live_context(session: Session, principal: Principal, lang: str) -> dict[str,
     return {
         "firing": firing,
         "map_level": level,
-        "map_state": map_state(states, names),
+        "map_state": {
+            "regions": map_state(states, names),
+            "sites": map_site_points(session, principal, firing, lang) if level else [],
+        },
         "warned_regions": sorted(
             (s for s in states.values() if s.level), key=lambda s: (-s.level, names[s.code])
         ),

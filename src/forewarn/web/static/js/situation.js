@@ -1,6 +1,11 @@
 /* The situation map: the caller's regions (boundaries from /api/v1/regions/geojson) coloured,
    patterned and outlined by the highest active warning level, and labelled with the level
-   (IV..I, 蓝/黄/橙/红). The state comes from the #map-state JSON that htmx refreshes. */
+   (IV..I, 蓝/黄/橙/红); the sites marked at their place, coloured by their own level (a site
+   under warning drawn larger, above the calm ones). The state comes from the #map-state JSON
+   that htmx refreshes. The regions are styled on the geo component (`regions`) so that the
+   sites' scatter series shares its projection, zoom and pan; the region labels are a third
+   series at each region's centre, drawn above the sites (a geo's own labels lie under every
+   series). */
 (function () {
   "use strict";
   var el = document.getElementById("situation-map");
@@ -19,18 +24,23 @@
 
   function readState() {
     var node = document.getElementById("map-state");
-    return node ? JSON.parse(node.textContent) : [];
+    return node ? JSON.parse(node.textContent) : { regions: [], sites: [] };
+  }
+
+  function levelText(s) {
+    var lv = LV[s.level] || LV[0];
+    return s.level ? lv.roman + " " + lv.zh : "";
   }
 
   function item(s, few) {
     var lv = LV[s.level] || LV[0];
-    var levelText = s.level ? lv.roman + " " + lv.zh : "";
+    var text = levelText(s);
     return {
       name: s.code,
       value: s.level,
       regionName: s.name,
       levelKey: lv.key,
-      levelText: levelText,
+      levelText: text,
       count: s.count,
       titles: s.titles,
       itemStyle: {
@@ -47,15 +57,36 @@
         borderWidth: s.level > 0 ? 1 : 0,
         padding: [2, 4],
         borderRadius: 3,
-        formatter: s.name + (levelText ? "\n" + levelText : ""),
+        formatter: s.name + (text ? "\n" + text : ""),
       },
     };
   }
 
+  function site(s) {
+    var lv = LV[s.level] || LV[0];
+    return {
+      name: s.code,
+      value: [s.lon, s.lat, s.level],
+      regionName: s.name,
+      levelKey: lv.key,
+      levelText: levelText(s),
+      count: s.count,
+      titles: s.titles,
+      symbolSize: s.level ? 10 + 2 * s.level : 7,
+      // a white ring and a shadow keep a site visible on a region of its own colour
+      itemStyle: s.level
+        ? { color: lv.color, borderColor: "#ffffff", borderWidth: 2,
+            shadowBlur: 4, shadowColor: "rgba(0, 0, 0, 0.7)" }
+        : { color: "#ffffff", borderColor: "#1b2733", borderWidth: 1.2 },
+    };
+  }
+
+  var regionsByCode = {};
+
   function tooltip(p) {
-    var d = p.data || {};
+    var d = p.componentType === "geo" ? regionsByCode[p.name] || {} : p.data || {};
     var head = "<b>" + enc(d.regionName || p.name) + "</b>";
-    if (!d.value) return head + "<br>" + enc(el.dataset.noneLabel);
+    if (!d.count) return head + "<br>" + enc(el.dataset.noneLabel);
     var lines = (d.titles || []).map(function (t) { return "· " + enc(t); });
     return head + " — " + enc(d.levelText) + "<br>" + d.count + " " +
       enc(el.dataset.warningsLabel) + "<br>" + lines.join("<br>");
@@ -63,27 +94,67 @@
 
   // What a screen reader hears: the warned regions by name and level, most severe first (the
   // chart's own description would read out region codes and numbers).
-  function describe(data) {
+  function describe(data, sites) {
     var warned = data.filter(function (d) { return d.value > 0; });
     if (!warned.length) return baseLabel + " " + el.dataset.noneLabel;
-    return baseLabel + " " + warned.map(function (d) {
+    var said = warned.map(function (d) {
       return d.regionName + " " + d.levelText + " (" + d.count + ")";
     }).join("; ");
+    var atSites = sites.filter(function (d) { return d.count > 0; });
+    if (!atSites.length) return baseLabel + " " + said;
+    return baseLabel + " " + said + ". " + el.dataset.sitesLabel + ": " + atSites.map(function (d) {
+      return d.regionName + " " + d.levelText;
+    }).join("; ");
   }
+
+  // The centre ECharts would put a region's label at (its largest polygon's), or null.
+  function centre(code) {
+    try {
+      var region = chart.getModel().getComponent("geo", 0).coordinateSystem.getRegion(code);
+      return region ? region.getCenter() : null;
+    } catch (err) {
+      return null;
+    }
+  }
+
+  // The shown region labels move from the geo to the labels series, most severe first (where
+  // labels would overlap, the lower level's gives way); a region without a centre keeps its own.
+  function labels(data) {
+    var out = [];
+    data.forEach(function (d) {
+      var at = d.label.show ? centre(d.name) : null;
+      if (!at) return;
+      out.push({ name: d.name, value: [at[0], at[1]], label: d.label });
+      d.label = { show: false };
+      d.emphasis = { label: { show: false } };
+    });
+    return out;
+  }
+
+  function byCode(data, get) {
+    return data.reduce(function (acc, d) { acc[d.name] = get(d); return acc; }, {});
+  }
+
+  function levelKey(d) { return d.levelKey; }
 
   function render() {
     // most severe first: where labels would overlap, the lower level's label gives way
     var state = readState();
-    var few = state.length <= 3;
-    var data = state.map(function (s) { return item(s, few); })
+    var few = state.regions.length <= 3;
+    var data = state.regions.map(function (s) { return item(s, few); })
       .sort(function (a, b) { return b.value - a.value; });
+    // calm sites first, so that those under warning are drawn above them
+    var sites = state.sites.map(site).sort(function (a, b) { return a.value[2] - b.value[2]; });
+    regionsByCode = byCode(data, function (d) { return d; });
+    var description = describe(data, sites);
+    var named = labels(data);
     chart.setOption({
-      aria: { enabled: true, label: { description: describe(data) } },
-      series: [{ id: "regions", data: data }],
+      aria: { enabled: true, label: { description: description } },
+      geo: { regions: data },
+      series: [{ id: "sites", data: sites }, { id: "labels", data: named }],
     });
-    el.dataset.levels = JSON.stringify(
-      data.reduce(function (acc, d) { acc[d.name] = d.levelKey; return acc; }, {})
-    );
+    el.dataset.levels = JSON.stringify(byCode(data, levelKey));
+    el.dataset.sites = JSON.stringify(byCode(sites, levelKey));
     el.dataset.rendered = String(Date.now());
   }
 
@@ -92,27 +163,37 @@
     chart.setOption({
       aria: { enabled: true },
       tooltip: { trigger: "item", formatter: tooltip, confine: true },
-      series: [{
-        id: "regions",
-        type: "map",
+      geo: {
         map: "forewarn",
         nameProperty: "code",
         roam: true,
         selectedMode: false,
+        tooltip: { show: true, formatter: tooltip },
         top: 8, bottom: 8, left: 8, right: 8,
         itemStyle: { areaColor: LV[0].color, borderColor: LV[0].border, borderWidth: LV[0].borderWidth },
         emphasis: { label: { show: true }, itemStyle: { shadowBlur: 6, shadowColor: "rgba(0,0,0,0.4)" } },
         label: { fontSize: labelSize(), lineHeight: labelSize() * 1.25 },
         labelLayout: { hideOverlap: true },
-        data: [],
-      }],
+        regions: [],
+      },
+      series: [
+        { id: "sites", type: "scatter", coordinateSystem: "geo", animation: false, data: [] },
+        {
+          id: "labels", type: "scatter", coordinateSystem: "geo", animation: false, silent: true,
+          symbolSize: 0, z: 5, label: { fontSize: labelSize(), lineHeight: labelSize() * 1.25 },
+          labelLayout: { hideOverlap: true }, data: [],
+        },
+      ],
     });
     ready = true;
     render();
   }
 
   chart.on("click", function (p) {
-    if (p.name) window.location.href = "/warnings?region=" + encodeURIComponent(p.name);
+    if (!p.name) return;
+    window.location.href = p.componentType === "geo"
+      ? "/warnings?region=" + encodeURIComponent(p.name)
+      : "/sites/" + encodeURIComponent(p.name);
   });
   document.addEventListener("htmx:afterSettle", function (event) {
     if (ready && event.target && event.target.id === "live") render();
