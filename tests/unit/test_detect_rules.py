@@ -231,6 +231,32 @@ def test_rule_shape_errors(rule, message):
     assert any(message in i.message for i in info.value.issues), info.value.issues
 
 
+@pytest.mark.parametrize(
+    ("levels", "overlap"),
+    [
+        ("blue: {enter: '>= 2', exit: '< 1'}", False),
+        ("blue: {enter: '>= 2', exit: '< 3'}", True),
+        ("blue: {enter: '>= 2', exit: '< 2'}", False),
+        ("blue: {enter: '> 2', exit: '<= 2'}", False),
+        ("blue: {enter: '>= 2', exit: '<= 2'}", True),
+        # levels that rise as the value falls (a reservoir running dry): the mirror image
+        ("blue: {enter: '<= 2', exit: '> 3'}", False),
+        ("blue: {enter: '<= 2', exit: '> 1'}", True),
+        ("blue: {enter: '<= 2', exit: '> 2'}", False),
+        ("blue: {enter: '<= 2', exit: '>= 2'}", True),
+    ],
+)
+def test_an_exit_that_overlaps_its_enter_is_refused_in_either_direction(levels, overlap):
+    text = f"rules:\n  - id: r\n    name: R\n    detector: {{type: threshold}}\n    levels:\n      {levels}\n"
+    if not overlap:
+        assert rules_from_text(text)
+        return
+    with pytest.raises(ConfigInvalid) as info:
+        rules_from_text(text)
+    assert [i.field for i in info.value.issues] == ["rules[0].levels.blue.exit"]
+    assert "overlaps enter" in info.value.issues[0].message
+
+
 def test_forewarn_check_knows_rules_files(tmp_path: Path):
     good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
     good.write_text(GOOD, encoding="utf-8")

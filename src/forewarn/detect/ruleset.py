@@ -211,7 +211,8 @@ def _constant_overlap(enter: Condition, exit_: Condition) -> bool:
     if enter.threshold.label is not None or exit_.threshold.label is not None:
         return False
     e, x = enter.threshold.offset, exit_.threshold.offset
-    return x > e or (x == e and enter.holds(e, e) and exit_.holds(e, x))
+    beyond = x > e if enter.upward else x < e
+    return beyond or (x == e and enter.holds(e, e) and exit_.holds(e, x))
 
 
 def _check_order(levels: tuple[LevelRule, ...], at: tuple[str | int, ...], issues: _Issues) -> None:
