@@ -182,6 +182,21 @@ def test_farrington_wrapper_matches_the_method():
     assert np.isfinite(out.scale[-10:]).all()
 
 
+def test_farrington_honours_a_window_of_zero_weeks():
+    # w: 0 compares each week with the same week of past years only; it is not "unset"
+    rng = np.random.default_rng(7)
+    weeks = 52 * 4 + 20
+    x = rng.poisson(10 + 5 * np.sin(np.arange(weeks) * 2 * np.pi / 52)).astype(float)
+    t = np.arange(weeks) * 7 * 86400.0
+    info = SeriesInfo("cdc", {}, {}, 7 * 86400)
+    out = run("farrington", t, x, {"b": 3, "w": 0, "measure": "ratio"}, info)
+    config = counts.NOUFAILY_2013.with_(b=3, w=0)
+    ref = counts.farrington(x, config=config, indices=np.arange(weeks))
+    np.testing.assert_allclose(out.scale, ref.upperbound)
+    default = counts.farrington(x, config=counts.NOUFAILY_2013.with_(b=3), indices=np.arange(weeks))
+    assert not np.allclose(out.scale, default.upperbound, equal_nan=True)
+
+
 def test_silence_measure_is_zero_on_every_reading():
     out = run("silence", [0.0, 60.0], [1.0, 2.0])
     assert out.measure.tolist() == [0.0, 0.0]

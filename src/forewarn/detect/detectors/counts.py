@@ -84,7 +84,8 @@ class FarringtonParams(_CountParams):
 
     def config(self) -> methods.FarringtonConfig:
         """The preset with the overrides applied (raises ValueError when inconsistent)."""
-        changes = {k: v for k, v in (("b", self.b), ("w", self.w), ("alpha", self.alpha)) if v}
+        pairs = (("b", self.b), ("w", self.w), ("alpha", self.alpha))
+        changes = {k: v for k, v in pairs if v is not None}  # w: 0 is a window of one week
         return PRESETS[self.preset].with_(**changes)
 
     def history(self) -> int:
