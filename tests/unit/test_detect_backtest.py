@@ -125,6 +125,29 @@ def test_backtest_without_a_catalogue_prints_tables(tmp_path: Path):
     ]
 
 
+SILENCE = """
+rules:
+  - id: silent
+    name: Silent
+    detector: {type: silence}
+    levels: {blue: ">= 3"}
+"""
+
+
+def test_readings_given_twice_keep_the_series_interval(tmp_path: Path):
+    # overlapping exports repeat rows; the series still reports every 5 minutes, so its
+    # two-hour outage is a silence (a zero interval would leave the series unwatched)
+    (tmp_path / "rules.yaml").write_text(SILENCE, encoding="utf-8")
+    minutes = [m for m in range(0, 300, 5) if not 60 <= m < 180]
+    rows = [f"s1,{_at(m).isoformat()},5" for m in minutes]
+    (tmp_path / "r.csv").write_text("series,time,value\n" + "\n".join(rows + rows) + "\n")
+    args = ["backtest", "--rules", str(tmp_path / "rules.yaml")]
+    result = CliRunner().invoke(app, [*args, "--readings", str(tmp_path / "r.csv"), "--json"])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)["warnings"]
+    assert [(w["series"], w["max_level"]) for w in found] == [(["s1"], "blue")]
+
+
 def test_backtest_reports_bad_input_by_line(tmp_path: Path):
     (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
     (tmp_path / "r.csv").write_text("series,time,value\na,2026-01-01T00:00:00,1\n", "utf-8")

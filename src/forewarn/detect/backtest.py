@@ -210,7 +210,8 @@ def series_for(readings: Readings, catalogue: Sequence[SeriesInfo] | None) -> li
 
 
 def _bare(name: str, readings: Readings) -> SeriesInfo:
-    times = np.sort(readings.times_ms[np.array(readings.names) == name])
+    # a reading given twice (overlapping exports) is one reading: its zero gap is no interval
+    times = np.unique(readings.times_ms[np.array(readings.names) == name])
     gaps = np.diff(times)
     interval = float(median(gaps.tolist())) / 1000 if gaps.size else 0.0
     labels = {"series": name}
