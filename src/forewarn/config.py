@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 from pydantic import Field, SecretStr, field_validator
@@ -36,6 +37,12 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the HTTP server binds to.")
     port: int = Field(default=8000, ge=0, le=65535, description="Port of the HTTP server.")
+    trusted_proxies: str | None = Field(
+        default=None,
+        description="Comma-separated addresses of the reverse proxies whose `X-Forwarded-For` "
+        "and `X-Forwarded-Proto` headers are believed (`*`: any). Unset: none, so a client "
+        "cannot choose the address that rate limits and the audit log see.",
+    )
     max_batch_readings: int = Field(
         default=10_000, ge=1, description="Most readings accepted in one ingest request."
     )
@@ -191,3 +198,10 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings, read once from the environment."""
     return Settings()
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments of ``uvicorn.run`` that follow the settings (forwarded headers)."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": settings.trusted_proxies}

@@ -10,7 +10,7 @@ import typer
 import uvicorn
 
 from forewarn.cli.common import DataDir, console, settings_for, setup_logging
-from forewarn.config import default_data_dir
+from forewarn.config import default_data_dir, server_options
 from forewarn.demo.app import build_demo_app
 
 
@@ -53,4 +53,4 @@ def demo(
     for line in info.logins:
         say(f"  login     {line}")
     say(f"  clock     simulated, x{speed:g} from {info.origin.isoformat()}")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", **server_options(settings))

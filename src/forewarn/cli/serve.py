@@ -10,6 +10,7 @@ import uvicorn
 from forewarn.api.app import create_app
 from forewarn.cli.common import DataDir, console, settings_for, setup_logging
 from forewarn.clock import WallClock
+from forewarn.config import server_options
 from forewarn.jobs import wire_jobs
 
 
@@ -28,4 +29,10 @@ def serve(
     if wiring.detection is not None:
         console.print(f"detection: {len(wiring.detection.engine.rules.rules)} rules")
     console.print(f"forewarn serving on http://{settings.host}:{settings.port}/")
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        **server_options(settings),
+    )
