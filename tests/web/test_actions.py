@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from forewarn.audit.models import AuditEntry
 from forewarn.warnings.models import Silence, Warning, WarningEvent
+from tests.web.conftest import sign_in
 
 
 def events(sessions, warning_id: int) -> list[WarningEvent]:
@@ -147,15 +148,36 @@ def test_acting_outside_scope_is_not_found(web_app, web_as, built):
     assert warning(web_app.state.sessions, wid).status == "active"
 
 
-def test_sign_out_needs_the_token_and_ends_the_session(web_as, built):
-    client = web_as("viewer", "gs-em")
+def test_sign_out_needs_the_token_and_ends_the_session(web_app, web_as, built):
+    client = web_as("duty_officer", "gs-em")
+    other = sign_in(web_app, client.username)  # the same person on another computer
+    kept = client.cookies.get("forewarn_session")
     assert client.post("/logout").status_code == 403
     out = client.post("/logout", data={"csrf_token": client.csrf}, follow_redirects=False)
     assert out.status_code == 303
     assert out.headers["location"] == "/login"
-    client.cookies.clear()
-    after = client.get("/situation", headers={"accept": "text/html"}, follow_redirects=False)
-    assert after.status_code == 303
+    assert not client.cookies.get("forewarn_session")  # the browser is told to forget it
+    # a copy of the cookie (a shared computer, a proxy's log) no longer opens anything...
+    client.cookies.set("forewarn_session", kept)
+    replayed = client.get("/situation", headers={"accept": "text/html"}, follow_redirects=False)
+    assert replayed.status_code == 303
+    assert replayed.headers["location"].startswith("/login")
+    wid = built.warnings["water"]
+    acted = client.post(
+        f"/warnings/{wid}/comment",
+        data={"csrf_token": client.csrf, "text": "after logout"},
+        follow_redirects=False,
+    )
+    assert acted.status_code in (303, 401)  # ...nor acts with the session's CSRF token
+    with web_app.state.sessions() as s:
+        said = s.scalars(select(WarningEvent.data).where(WarningEvent.warning_id == wid)).all()
+        assert not [d for d in said if d and d.get("text") == "after logout"]
+        entries = s.scalars(
+            select(AuditEntry).where(AuditEntry.action.in_(("login", "logout")))
+        ).all()
+    assert other.get("/situation").status_code == 200  # the other session goes on
+    actor = f"user:{client.username}"
+    assert {(e.action, e.actor) for e in entries} >= {("login", actor), ("logout", actor)}
 
 
 def test_draft_and_approve_a_public_release_with_four_eyes(web_app, web_as, built):

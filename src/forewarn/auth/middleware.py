@@ -23,7 +23,7 @@ from forewarn.auth.devices import device_principal
 from forewarn.auth.models import User
 from forewarn.auth.principal import Principal
 from forewarn.auth.security import DEVICE_PREFIX, csrf_valid, read_token
-from forewarn.auth.service import principal_for
+from forewarn.auth.service import principal_for, session_ended
 from forewarn.auth.web import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, app_key
 from forewarn.catalogue.models import Department
 
@@ -79,6 +79,8 @@ def resolve(session: Session, key: bytes, creds: Credentials, now: datetime) -> 
         options=[selectinload(User.department).selectinload(Department.fields)],
     )
     if user is None or not user.active or user.token_version != claims.version:
+        return None
+    if session_ended(session, claims.session_id):
         return None
     return principal_for(
         session, user, session_id=claims.session_id if creds.kind == "cookie" else None

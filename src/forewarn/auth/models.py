@@ -41,6 +41,18 @@ class User(Base):
     department: Mapped[Department | None] = relationship()
 
 
+class EndedSession(Base):
+    """A signed session that was ended (logged out) before it expired; its token is refused
+    until `expires_at`, after which the row can go."""
+
+    __tablename__ = "ended_sessions"
+
+    session_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class DeviceKey(Base):
     """An API key of an ingest gateway, allowed to write readings of its listed sites only."""
 

@@ -79,6 +79,7 @@ def login(
             headers={"WWW-Authenticate": "Bearer"},
         )
     session.info["actor"] = f"user:{user.username}"
+    record(session, action="login", entity="users", entity_id=str(user.id), after={"via": "api"})
     issued = issue_token(
         app_key(request.app),
         user_id=user.id,

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, String, cast, select
+from sqlalchemy import Select, String, cast, delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from forewarn.auth.models import ScopeShare, User
+from forewarn.auth.models import EndedSession, ScopeShare, User
 from forewarn.auth.permissions import USER_ROLES
 from forewarn.auth.principal import Principal
-from forewarn.auth.security import hash_password, verify_password
+from forewarn.auth.security import TokenClaims, hash_password, verify_password
 from forewarn.catalogue.models import Department, Region
 from forewarn.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from forewarn.scope import ALL, Scope
@@ -159,9 +159,28 @@ def authenticate(session: Session, username: str, password: str, *, now: datetim
         raise Unauthenticated(LOGIN_REFUSED)
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
-    session.flush()
+    user.last_login_at = now  # written with the caller's commit, under the user's name
     return user
+
+
+def end_session(session: Session, claims: TokenClaims, *, now: datetime) -> None:
+    """Refuse the token of session `claims` from now on (logout); forget ended sessions that
+    have expired anyway."""
+    session.execute(delete(EndedSession).where(EndedSession.expires_at <= now))
+    if session.get(EndedSession, claims.session_id) is None:
+        session.add(
+            EndedSession(
+                session_id=claims.session_id,
+                user_id=claims.user_id,
+                ended_at=now,
+                expires_at=datetime.fromtimestamp(claims.expires_at, UTC),
+            )
+        )
+
+
+def session_ended(session: Session, session_id: str) -> bool:
+    """Whether the signed session `session_id` was ended before it expired."""
+    return session.get(EndedSession, session_id) is not None
 
 
 def query_users(

@@ -19,7 +19,8 @@ from forewarn.audit.service import record
 from forewarn.auth import service as auth_service
 from forewarn.auth.models import User
 from forewarn.auth.ratelimit import client_address, enforce
-from forewarn.auth.web import end_web_session, is_https, start_web_session
+from forewarn.auth.security import read_token
+from forewarn.auth.web import SESSION_COOKIE, app_key, end_web_session, is_https, start_web_session
 from forewarn.errors import RateLimited, Unauthenticated
 from forewarn.web.errors import WebRoute
 from forewarn.web.i18n import N_
@@ -68,7 +69,7 @@ def login(
     settings: SettingsDep,
     now: NowDep,
     username: Text,
-    password: Text,
+    password: Annotated[str, Form(max_length=1024)],  # as long as a password may be
     login_token: Annotated[str, Form(max_length=100)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/situation",
 ) -> Response:
@@ -98,6 +99,7 @@ def login(
         message = _(N_("Wrong user name or password, or the account is locked."))
         return _form(request, now, error=message, status=401, nxt=target)
     session.info["actor"] = f"user:{user.username}"
+    record(session, action="login", entity="users", entity_id=str(user.id), after={"via": "web"})
     response = RedirectResponse(target, status_code=303)
     start_web_session(response, request, user=user, settings=settings, now=wall)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
@@ -105,8 +107,15 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
-    """End the web session (the middleware has checked the CSRF token)."""
+def logout(request: Request, session: SessionDep) -> Response:
+    """End the web session: its cookie is refused from now on, wherever a copy of it is (the
+    middleware has checked the CSRF token)."""
+    wall = datetime.now(UTC)
+    token = request.cookies.get(SESSION_COOKIE, "")
+    claims = read_token(app_key(request.app), token, now=wall, audience="web")
+    if claims is not None:
+        auth_service.end_session(session, claims, now=wall)
+        record(session, action="logout", entity="users", entity_id=str(claims.user_id))
     response = RedirectResponse("/login", status_code=303)
     end_web_session(response)
     return response
