@@ -121,6 +121,7 @@ def _detection(
     job.save()
     app.state.ingest_listeners.append(job.on_readings)
     app.state.rules = job.engine.rules
+    app.state.detection = job  # the rules API follows the engine through rule reloads
     return job, len(signals)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from forewarn.detect.ruleset import rules_from_text
 from tests.factories import load_catalogue
 
@@ -65,3 +67,37 @@ def test_rules_are_scoped_by_field_and_need_rules_read(
     assert [r["id"] for r in mines.get("/api/v1/rules").json()["items"]] == ["ch4"]
     assert client_as("viewer", "lz-em").get("/api/v1/rules").status_code == 403
     assert anon_client.get("/api/v1/rules").status_code == 401
+
+
+def test_the_series_a_rule_cannot_watch_are_listed_in_scope_and_reloads_are_followed(
+    app, client, client_as, sessions, tmp_path
+):
+    from datetime import UTC, datetime
+
+    from forewarn.detect.live import DetectionJob
+
+    load_catalogue(sessions)
+    rules_file = tmp_path / "rules.yaml"
+    level = """
+  - id: level
+    name: Level
+    detector: {type: threshold}
+    levels: {yellow: ">= $warning_stage"}
+"""
+    rules_file.write_text("rules:" + level, encoding="utf-8")
+    start = datetime(2026, 5, 1, tzinfo=UTC)
+    app.state.detection = DetectionJob(sessions, rules_file, lambda s, n: None, start=start)
+    [rule] = client.get("/api/v1/rules").json()["items"]
+    # no site of this catalogue has a warning stage: every series goes unwatched, and says why
+    assert sorted((u["site"], u["indicator"]) for u in rule["unwatched"]) == [
+        ("cdc-baiyin", "cases"),
+        ("gauge-lanzhou", "water_level"),
+        ("mine-honggu-1", "ch4"),
+    ]
+    assert all("warning_stage" in u["problem"] for u in rule["unwatched"])
+    health = client_as("analyst", "by-health").get("/api/v1/rules").json()["items"]
+    assert [(u["site"]) for u in health[0]["unwatched"]] == ["cdc-baiyin"]  # its own only
+    rules_file.write_text("rules:" + level + level.replace("id: level", "id: more"), "utf-8")
+    os.utime(rules_file, (1, 1))
+    app.state.detection(start)  # a tick reloads the file
+    assert [r["id"] for r in client.get("/api/v1/rules").json()["items"]] == ["level", "more"]

@@ -4,6 +4,7 @@ warm-up, snapshots on disk and rules reload, and backtests naming series by stor
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -136,6 +137,45 @@ def test_warm_up_from_stored_history_then_live_readings(sessions, tmp_path: Path
     rules_file.write_text(RULES + "  - id: broken\n    name: B\n", encoding="utf-8")
     job(T0 + timedelta(minutes=22))  # a bad rules file is refused: the last good rules stay
     assert [r.id for r in job.engine.rules.rules] == ["ch4", "stage"]
+
+
+def test_a_rule_taken_out_of_the_file_ends_the_warnings_it_left_open(sessions, tmp_path: Path):
+    load_catalogue(sessions)
+    ch4 = _ids(sessions)["mine-honggu-1/ch4"]
+    got: list = []
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(RULES, encoding="utf-8")
+    job = DetectionJob(sessions, rules_file, lambda sigs, now: got.extend(sigs), start=T0)
+
+    class Batch:
+        def arrays(self):
+            t = int((T0 + timedelta(minutes=1)).timestamp() * 1000)
+            return (np.array([ch4]), np.array([t]), np.array([2.0]))
+
+    job.on_readings(Batch())
+    job(T0 + timedelta(minutes=1))
+    assert [(s.rule, s.state.value) for s in got] == [("ch4", "firing")]
+    subject = got[0].fingerprint
+    got.clear()
+    rules_file.write_text(RULES.replace("ch4", "gone", 1), encoding="utf-8")
+    os.utime(rules_file, (1, 1))  # a new modification time, whatever the clock's resolution
+    job(T0 + timedelta(minutes=2))
+    assert [(s.rule, s.fingerprint, s.state.value) for s in got] == [("ch4", subject, "resolved")]
+    assert got[0].explanation["cause"] == "rule_removed"
+    assert got[0].at == T0 + timedelta(minutes=2)
+
+
+def test_series_a_rule_cannot_watch_are_logged_once(sessions, tmp_path: Path, caplog):
+    load_catalogue(sessions)
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(RULES.replace("$warning_stage", "$no_such_label"), encoding="utf-8")
+    with caplog.at_level("WARNING", logger="forewarn.detect.live"):
+        job = DetectionJob(sessions, rules_file, lambda sigs, now: None, start=T0)
+        job(T0 + timedelta(minutes=1))
+    said = [r.getMessage() for r in caplog.records if "does not watch" in r.getMessage()]
+    assert len(said) == 1, said
+    assert "rule stage does not watch series" in said[0]
+    assert "no_such_label" in said[0]
 
 
 def test_backtest_by_store_id_with_a_catalogue_and_labels(tmp_path: Path):

@@ -53,14 +53,57 @@ def test_a_restart_from_a_snapshot_continues_a_pending_episode():
     assert again.stats.late == 1
 
 
-def test_an_edited_rule_starts_fresh_and_unchanged_ones_keep_their_state():
+def test_an_edited_rule_keeps_its_episodes_and_unchanged_ones_keep_all_their_state():
     engine = Engine(rules_from_text(RULES), [_series(1, "a")])
     engine.ingest([1], [T0], [6.0])
     edited = RULES.replace('blue: ">= 5", red', 'blue: ">= 5.5", red')
     again = Engine(rules_from_text(edited), [_series(1, "a"), _series(2, "b")])
-    assert again.restore(engine.snapshot()) == {"chart": 1}
-    assert again.advance(T0 + 3 * MIN) == []  # the edited rule forgot its pending episode
+    assert again.restore(engine.snapshot()) == {"chart": 1}  # detector state: unchanged only
+    # the edited rule's pending episode goes on (its warning must not be orphaned)...
+    assert _states(again.advance(T0 + 3 * MIN)) == [("level", "a", "firing", "blue")]
     assert _states(again.ingest([2], [T0 + 4 * MIN], [9.5])) == [("level", "b", "pending", "red")]
+    # ...and ends when the edited rule's condition clears
+    assert _states(again.ingest([1], [T0 + 5 * MIN], [1.0])) == [("level", "a", "resolved", "blue")]
+
+
+def test_a_rule_edited_while_firing_still_resolves_its_warning():
+    rules = RULES.replace("    for: 3m\n", "")
+    engine = Engine(rules_from_text(rules), [_series(1, "a")], start=T0)
+    assert _states(engine.ingest([1], [T0], [9.5])) == [("level", "a", "firing", "red")]
+    edited = rules.replace("name: Level", "name: Level (renamed)")
+    again = Engine(rules_from_text(edited), [_series(1, "a")], start=T0)
+    again.restore(engine.snapshot())
+    assert _states(again.ingest([1], [T0 + MIN], [0.3])) == [("level", "a", "resolved", "red")]
+
+
+SILENT = """
+rules:
+  - id: silent
+    name: Silent
+    detector: {type: silence}
+    levels: {blue: ">= 3"}
+"""
+
+
+def test_a_rule_added_to_a_running_engine_sees_no_gap_before_it_and_nor_does_a_new_series():
+    engine = Engine(rules_from_text(RULES), [_series(1, "a")], start=T0)
+    for k in range(0, 24 * 60, 5):  # a day of 5-minute readings (interval 60 s: 3 min silence)
+        engine.ingest([1], [T0 + k * MIN], [1.0])
+        engine.advance(T0 + k * MIN)
+    now = T0 + (24 * 60 - 5) * MIN
+    both = Engine(
+        rules_from_text(RULES + SILENT.split("rules:\n", 1)[1]), [_series(1, "a")], start=T0
+    )
+    both.restore(engine.snapshot())
+    # the series reported a moment ago: nothing is silent, and nothing is dated yesterday
+    assert both.advance(now + MIN) == []
+    fired = both.advance(now + 3 * MIN)
+    assert _states(fired) == [("silent", "a", "firing", "blue")]
+    assert fired[0].started_at.timestamp() * 1000 == now + 3 * MIN
+    # a series added to the catalogue now is watched from now, not from the engine's start
+    both.add_series([_series(2, "b")])
+    assert both.advance(now + 4 * MIN) == []
+    assert _states(both.advance(now + 6 * MIN)) == [("silent", "b", "firing", "blue")]
 
 
 def test_new_series_are_watched_after_add_series():

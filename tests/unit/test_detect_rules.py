@@ -247,7 +247,8 @@ def test_rule_shape_errors(rule, message):
     ],
 )
 def test_an_exit_that_overlaps_its_enter_is_refused_in_either_direction(levels, overlap):
-    text = f"rules:\n  - id: r\n    name: R\n    detector: {{type: threshold}}\n    levels:\n      {levels}\n"
+    head = "rules:\n  - id: r\n    name: R\n    detector: {type: threshold}\n    levels:\n"
+    text = f"{head}      {levels}\n"
     if not overlap:
         assert rules_from_text(text)
         return

@@ -114,8 +114,9 @@ class Engine:
                 )
         self.series.extend(new)
         self._last = np.concatenate([self._last, np.full(len(new), lm.NEVER, dtype=np.int64)])
+        since = self.clock_ms if self.clock_ms != lm.NEVER else self.start_ms
         for rt in self.runtimes:
-            rt.bind(new, first)
+            rt.bind(new, first, since_ms=since)
             if rt.bind_errors:
                 self.stats.bind_errors[rt.rule.id] = dict(rt.bind_errors)
         self._lookup = self._int_lookup()

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+
 from forewarn.common import Level
 from forewarn.detect import levels as lm
 from forewarn.detect.runtime import RawEvents, RuleRuntime
@@ -39,6 +41,7 @@ CAUSE = {
     lm.CAUSE_KEEP: "keep_firing_for",
     lm.CAUSE_MISSING: "missing_data",
     lm.CAUSE_SILENCE: "silence",
+    lm.CAUSE_RETIRED: "rule_removed",
 }
 PREVIOUS = {lm.NORMAL: "normal", lm.PENDING: "pending", lm.FIRING: "firing"}
 
@@ -195,4 +198,17 @@ def signals_of(batches: list[RawEvents]) -> list[tuple[int, int, int, Signal]]:
         for ints, floats in zip(batch.ints, batch.floats, strict=True):
             sig = to_signal(batch.runtime, ints, floats)
             out.append((int(ints[lm.E_AT]), index, int(ints[lm.E_ROW]), sig))
+    return out
+
+
+def retired_signals(rt: RuleRuntime, at_ms: int) -> list[Signal]:
+    """A resolved signal for every open (pending or firing) row of `rt`, a rule taken out of
+    the rules file: nothing will judge its subjects any more, so their warnings end here."""
+    rows = np.flatnonzero(rt.levels.ls[:, lm.S_STATE] != lm.NORMAL)
+    out = []
+    for row in rows.tolist():
+        ls = rt.levels.ls[row]
+        ints = (row, at_ms, rt.levels.lt[row, lm.T_COND], lm.EV_RESOLVED, ls[lm.S_LEVEL],
+                lm.CAUSE_RETIRED, ls[lm.S_STATE])  # fmt: skip
+        out.append(to_signal(rt, ints, rt.levels.lv[row]))
     return out

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from forewarn.catalogue import service as catalogue
 from forewarn.db import session_scope
 from forewarn.detect.engine import Engine
+from forewarn.detect.explain import retired_signals
 from forewarn.detect.ruleset import RuleSet, load_rules
 from forewarn.detect.series import series_from_store
 from forewarn.detect.signals import Signal
@@ -106,6 +107,8 @@ class DetectionJob:
             self.engine = Engine(ruleset, series_from_store(session), start=start)
         if snapshot_path is not None and snapshot_path.exists():
             self.engine.restore(snapshot_path.read_bytes())
+        self._unwatched: set[tuple[str, str]] = set()
+        self._report_unwatched()
 
     def on_readings(self, accepted: Any) -> None:
         """Ingest listener: queue stored readings (an object with ``arrays()``)."""
@@ -116,10 +119,9 @@ class DetectionJob:
     def __call__(self, now: datetime) -> None:
         """One tick: follow changes, evaluate queued readings, advance to `now`, hand over."""
         self._follow_catalogue()
-        self._follow_rules()
+        signals = self._follow_rules(now)
         with self._lock:
             queued, self._buffer = self._buffer, []
-        signals: list[Signal] = []
         if queued:
             ids = np.concatenate([q[0] for q in queued])
             times = np.concatenate([q[1] for q in queued])
@@ -148,13 +150,16 @@ class DetectionJob:
                 added = self.engine.add_series(series_from_store(session))
                 self.revision = revision
                 log.info("catalogue revision %s: %s new series watched", revision, added)
+                self._report_unwatched()
 
-    def _follow_rules(self) -> None:
+    def _follow_rules(self, now: datetime) -> list[Signal]:
+        """Reload the rules file when it changed; the resolved signals of the subjects that a
+        removed rule left open."""
         if self.rules_path is None:
-            return
+            return []
         mtime = self.rules_path.stat().st_mtime
         if mtime == self.rules_mtime:
-            return
+            return []
         self.rules_mtime = mtime
         try:
             ruleset = load_rules(self.rules_path)
@@ -162,8 +167,27 @@ class DetectionJob:
             log.error(
                 "rules file %s refused; keeping the last good rules:\n%s", self.rules_path, exc
             )
-            return
+            return []
         fresh = Engine(ruleset, self.engine.series, start=self.engine.start_ms)
         fresh.restore(self.engine.snapshot())
+        kept = {rt.rule.id for rt in fresh.runtimes}
+        at = max(self.engine.clock_ms, to_ms(now))
+        ended = [
+            signal
+            for rt in self.engine.runtimes
+            if rt.rule.id not in kept
+            for signal in retired_signals(rt, at)
+        ]
         self.engine = fresh
         log.info("rules reloaded from %s: %s rules", self.rules_path, len(ruleset.rules))
+        self._report_unwatched()
+        return ended
+
+    def _report_unwatched(self) -> None:
+        """Log, once each, the series a rule selects but cannot watch (a missing or bad site
+        label, no interval): nobody would otherwise learn that a gauge goes unwatched."""
+        for rule, problems in self.engine.stats.bind_errors.items():
+            for series, problem in problems.items():
+                if (rule, series) not in self._unwatched:
+                    self._unwatched.add((rule, series))
+                    log.warning("rule %s does not watch series %s: %s", rule, series, problem)

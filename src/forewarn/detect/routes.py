@@ -1,4 +1,5 @@
-"""Rules API: the rules the running engine has loaded (``app.state.rules``), by field."""
+"""Rules API: the rules the running engine has loaded (the detection job's engine, else
+``app.state.rules``), by field, with the series each rule selects but cannot watch."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from forewarn.api.deps import PageDep, ScopeDep, require
 from forewarn.api.schemas import ApiModel, Page
 from forewarn.auth.permissions import Permission
 from forewarn.auth.principal import Principal
+from forewarn.detect.engine import Engine
+from forewarn.detect.live import DetectionJob
 from forewarn.detect.ruleset import DetectorRule, Rule, RuleSet
+from forewarn.scope import Scope
 
 router = APIRouter(tags=["rules"])
 
@@ -21,6 +25,15 @@ class LevelRead(ApiModel):
     level: str
     enter: str
     exit: str
+
+
+class UnwatchedRead(ApiModel):
+    """A series a rule selects but cannot watch (a missing or bad site label, no interval)."""
+
+    series: str
+    site: str | None
+    indicator: str | None
+    problem: str
 
 
 class RuleRead(ApiModel):
@@ -38,9 +51,10 @@ class RuleRead(ApiModel):
     for_s: float
     keep_firing_for_s: float
     annotations: dict[str, str]
+    unwatched: list[UnwatchedRead] = []
 
 
-def rule_read(rule: Rule) -> RuleRead:
+def rule_read(rule: Rule, unwatched: list[UnwatchedRead] | None = None) -> RuleRead:
     """The API view of a compiled rule."""
     common = {
         "id": rule.id,
@@ -50,6 +64,7 @@ def rule_read(rule: Rule) -> RuleRead:
         "for_s": rule.for_s,
         "keep_firing_for_s": rule.keep_s,
         "annotations": rule.annotations,
+        "unwatched": unwatched or [],
     }
     if isinstance(rule, DetectorRule):
         levels = [
@@ -77,11 +92,32 @@ def list_rules(
     field: Annotated[str | None, Query(description="Only rules of this field.")] = None,
 ) -> Page[RuleRead]:
     """The rules the engine runs: those of the caller's fields (and rules without a field)."""
-    ruleset: RuleSet | None = getattr(request.app.state, "rules", None)
+    job: DetectionJob | None = getattr(request.app.state, "detection", None)
+    ruleset: RuleSet | None = job.engine.rules if job else getattr(request.app.state, "rules", None)
     rules = list(ruleset.rules) if ruleset is not None else []
     if scope.fields is not None:
         rules = [r for r in rules if r.field is None or r.field in scope.fields]
     if field is not None:
         rules = [r for r in rules if r.field == field]
     chosen = rules[page.offset : page.offset + page.limit]
-    return Page[RuleRead](items=[rule_read(r) for r in chosen], total=len(rules))
+    unwatched = _unwatched(job.engine, scope) if job else {}
+    items = [rule_read(r, unwatched.get(r.id)) for r in chosen]
+    return Page[RuleRead](items=items, total=len(rules))
+
+
+def _unwatched(engine: Engine, scope: Scope) -> dict[str, list[UnwatchedRead]]:
+    """Per rule, the series in `scope` it selects but cannot watch."""
+    infos = {str(info.id): info for info in engine.series}
+    out: dict[str, list[UnwatchedRead]] = {}
+    for rule, problems in engine.stats.bind_errors.items():
+        for series, problem in problems.items():
+            info = infos.get(series)
+            labels = info.labels if info else {}
+            path = f"/{labels['region_path']}/" if labels.get("region_path") else None
+            if not scope.unrestricted and not scope.allows(path, labels.get("field")):
+                continue
+            site, indicator = labels.get("site"), labels.get("indicator")
+            out.setdefault(rule, []).append(
+                UnwatchedRead(series=series, site=site, indicator=indicator, problem=problem)
+            )
+    return out

@@ -96,8 +96,12 @@ class RuleRuntime:
             return NO_EXPECT
         return round(self.rule.missing_after * info.interval_s * 1000)
 
-    def bind(self, infos: Sequence[SeriesInfo], first_dense: int) -> None:
-        """Add rows for the matching series among `infos` (dense indices from `first_dense`)."""
+    def bind(
+        self, infos: Sequence[SeriesInfo], first_dense: int, *, since_ms: int | None = None
+    ) -> None:
+        """Add rows for the matching series among `infos` (dense indices from `first_dense`);
+        their silence and missing-data clocks start at `since_ms` (default: the engine's
+        start), so a series watched from now on is not silent since the engine started."""
         self.row_of = np.concatenate([self.row_of, np.full(len(infos), -1, dtype=np.int64)])
         chosen: list[tuple[int, SeriesInfo, NDArray[np.float64] | None]] = []
         for offset, info in enumerate(infos):
@@ -115,9 +119,11 @@ class RuleRuntime:
                 continue
             chosen.append((first_dense + offset, info, thr))
         if chosen:
-            self._grow(chosen)
+            self._grow(chosen, self.start_ms if since_ms is None else since_ms)
 
-    def _grow(self, chosen: list[tuple[int, SeriesInfo, NDArray[np.float64] | None]]) -> None:
+    def _grow(
+        self, chosen: list[tuple[int, SeriesInfo, NDArray[np.float64] | None]], since_ms: int | None
+    ) -> None:
         base = len(self.series)
         new = [info for _, info, _ in chosen]
         for j, (dense, _info, _) in enumerate(chosen):
@@ -126,7 +132,7 @@ class RuleRuntime:
         self.fingerprints.extend(fingerprint(self.rule.id, identifying(i)) for i in new)
         self.det = np.concatenate([self.det, self.spec.init(len(new), self.rule.params, new)])
         expect = np.array([self._expect_ms(i) for i in new], dtype=np.int64)
-        more = lm.LevelState(len(new), start_ms=self.start_ms, expect_ms=expect)
+        more = lm.LevelState(len(new), start_ms=since_ms, expect_ms=expect)
         st = self.levels
         st.lt, st.lv, st.ls = (
             np.concatenate([st.lt, more.lt]),

@@ -4,7 +4,9 @@ A snapshot is one ``.npz`` archive (bytes): every detector rule's state arrays, 
 series each row watches, the per-series last reading times, the clock, the counters, and the
 linkage groups and buffered member signals as JSON. Restoring into an engine built from the
 current rules and catalogue copies the state of every (rule, series) row whose rule is unchanged
-(same definition digest); rows of new or edited rules, and new series, start fresh.
+(same definition digest). An edited rule keeps its rows' level machine (state, level, episode,
+last reading: its open warnings go on and resolve as usual) with its detector started afresh; a
+new rule starts each row's silence and missing-data clock at the series' last reading.
 """
 
 from __future__ import annotations
@@ -102,16 +104,22 @@ def restore(engine: Engine, data: bytes) -> dict[str, int]:
         if meta.get("version") != VERSION:
             raise ValueError(f"snapshot version {meta.get('version')} is not {VERSION}")
         engine.clock_ms = int(meta["clock_ms"])
-        engine.stats = EngineStats(**meta["stats"])
+        # counters go on; which series the rules cannot watch is the current binding's
+        engine.stats = EngineStats(**{**meta["stats"], "bind_errors": engine.stats.bind_errors})
         old_dense = {_key(sid): i for i, sid in enumerate(meta["series"])}
         _restore_last(engine, archive["last"], old_dense)
         restored = {}
         by_id = {rt.rule.id: rt for rt in engine.runtimes}
         for saved in meta["rules"]:
-            rt = by_id.get(saved["id"])
-            if rt is None or rt.rule.digest != saved["digest"]:
+            rt = by_id.pop(saved["id"], None)
+            if rt is None:
                 continue
-            restored[rt.rule.id] = _restore_rule(engine, rt, saved, archive)
+            unchanged = rt.rule.digest == saved["digest"]
+            count = _restore_rule(engine, rt, saved, archive, detector=unchanged)
+            if unchanged:
+                restored[rt.rule.id] = count
+        for rt in by_id.values():  # a rule new to the snapshot: it watches from now on
+            _watch_from_now(engine, rt)
     _restore_linkage(engine, meta)
     return restored
 
@@ -127,10 +135,26 @@ def _restore_last(engine: Engine, last: np.ndarray, old_dense: dict[Any, int]) -
             engine._last[new] = last[old]
 
 
-def _restore_rule(engine: Engine, rt: Any, saved: dict[str, Any], archive: Any) -> int:
+def _watch_from_now(engine: Engine, rt: Any) -> None:
+    """Start a new rule's silence and missing-data clocks at each series' last reading (or the
+    clock), not at the engine's start: a rule added to a running engine sees no past gap."""
+    if engine.clock_ms == lm.NEVER or not len(rt):
+        return
+    dense = np.array([engine._dense[info.id] for info in rt.series], dtype=np.int64)
+    last = engine._last[dense]
+    rt.levels.lt[:, lm.T_LAST] = np.where(last != lm.NEVER, last, engine.clock_ms)
+    lm.refresh_due(rt.cfg, rt.thr, rt.ops, rt.levels.lt, rt.levels.ls)
+
+
+def _restore_rule(
+    engine: Engine, rt: Any, saved: dict[str, Any], archive: Any, *, detector: bool
+) -> int:
+    """Copy a rule's saved rows into `rt`: the level machine always (an edited rule keeps the
+    state, level and episode of what it watched, so its open warnings go on and resolve as
+    usual), the detector's state only when the rule is unchanged (`detector`)."""
     key = saved["key"]
     det, lt, lv, ls = (archive[f"{key}.{part}"] for part in ("det", "lt", "lv", "ls"))
-    if det.shape[1] != rt.det.shape[1]:
+    if detector and det.shape[1] != rt.det.shape[1]:
         return 0
     old_rows, new_rows = [], []
     for old, sid in enumerate(saved["rows"]):
@@ -140,12 +164,9 @@ def _restore_rule(engine: Engine, rt: Any, saved: dict[str, Any], archive: Any) 
             old_rows.append(old)
             new_rows.append(new)
     st = rt.levels
-    rt.det[new_rows], st.lt[new_rows], st.lv[new_rows], st.ls[new_rows] = (
-        det[old_rows],
-        lt[old_rows],
-        lv[old_rows],
-        ls[old_rows],
-    )
+    st.lt[new_rows], st.lv[new_rows], st.ls[new_rows] = lt[old_rows], lv[old_rows], ls[old_rows]
+    if detector:
+        rt.det[new_rows] = det[old_rows]
     st.lt[:, lm.T_EXPECT] = [rt._expect_ms(info) for info in rt.series]
     lm.refresh_due(rt.cfg, rt.thr, rt.ops, st.lt, st.ls)
     return len(new_rows)

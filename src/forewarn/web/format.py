@@ -68,6 +68,7 @@ CAUSE_NAMES: dict[str, str] = {
     "missing_data": N_("missing data"),
     "silence": N_("no data arrived"),
     "members": N_("its member warnings"),
+    "rule_removed": N_("its rule was taken out of the rules file"),
 }
 """What made a rule change state, as people read it."""
 
