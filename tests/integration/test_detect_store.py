@@ -219,3 +219,38 @@ def test_backtest_by_store_id_with_a_catalogue_and_labels(tmp_path: Path):
     assert metrics["mean_delay_s"] == 300.0
     # one false alarm over 70 minutes of the mine series (the gauge has one reading: no span)
     assert metrics["false_alarms_per_series_day"] == 1 / (70 / 1440)
+
+
+def test_a_changed_site_label_is_followed_without_a_restart(sessions, tmp_path: Path):
+    from forewarn.catalogue.models import CatalogueRevision, Site
+
+    load_catalogue(sessions)
+    gauge = _ids(sessions)["gauge-lanzhou/water_level"]
+    with session_scope(sessions) as session:
+        site = session.scalar(select(Site).where(Site.code == "gauge-lanzhou"))
+        site.labels = {**site.labels, "warning_stage": "1520"}
+        session.add(CatalogueRevision(loaded_at=T0, source="test", summary={}))
+    got: list = []
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(RULES, encoding="utf-8")
+    job = DetectionJob(sessions, rules_file, lambda sigs, now: got.extend(sigs), start=T0)
+
+    def reading(minute: int, value: float) -> None:
+        class Batch:
+            def arrays(self):
+                t = int((T0 + timedelta(minutes=minute)).timestamp() * 1000)
+                return (np.array([gauge]), np.array([t]), np.array([value]))
+
+        job.on_readings(Batch())
+        job(T0 + timedelta(minutes=minute))
+
+    reading(1, 1515.0)
+    assert got == []  # below the stage of 1520
+    with session_scope(sessions) as session:  # the catalogue is reloaded with a lower stage
+        site = session.scalar(select(Site).where(Site.code == "gauge-lanzhou"))
+        site.labels = {**site.labels, "warning_stage": "1510"}
+        session.add(CatalogueRevision(loaded_at=T0, source="test", summary={}))
+    reading(2, 1515.0)
+    assert [(s.rule, s.state.value, s.explanation["threshold"]["enter_value"]) for s in got] == [
+        ("stage", "firing", 1510.0)
+    ]

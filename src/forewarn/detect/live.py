@@ -144,13 +144,28 @@ class DetectionJob:
         self._saved_at = time.monotonic()
 
     def _follow_catalogue(self) -> None:
+        """On a new catalogue revision, watch new series; when a watched series changed (its
+        labels, such as a warning stage, its region or its interval), bind every rule again,
+        keeping the state as a rules reload does."""
         with session_scope(self.sessions) as session:
             revision = catalogue.revision(session)
-            if revision != self.revision:
-                added = self.engine.add_series(series_from_store(session))
-                self.revision = revision
-                log.info("catalogue revision %s: %s new series watched", revision, added)
-                self._report_unwatched()
+            if revision == self.revision:
+                return
+            infos = series_from_store(session)
+        self.revision = revision
+        known = {info.id: info for info in self.engine.series}
+        changed = sum(1 for i in infos if i.id in known and known[i.id] != i)
+        if changed:
+            fresh = Engine(self.engine.rules, infos, start=self.engine.start_ms)
+            fresh.restore(self.engine.snapshot())
+            added = len(fresh.series) - len(known)
+            self.engine = fresh
+        else:
+            added = self.engine.add_series(infos)
+        log.info(
+            "catalogue revision %s: %s new series watched, %s changed", revision, added, changed
+        )
+        self._report_unwatched()
 
     def _follow_rules(self, now: datetime) -> list[Signal]:
         """Reload the rules file when it changed; the resolved signals of the subjects that a
