@@ -197,6 +197,21 @@ def test_farrington_honours_a_window_of_zero_weeks():
     assert not np.allclose(out.scale, default.upperbound, equal_nan=True)
 
 
+@pytest.mark.parametrize("kind", ["ewma", "cusum"])
+def test_a_chart_after_a_flat_warm_up_waits_for_a_scale(kind):
+    # 60 zeros, then a 1 ppm blip: no scale to measure it by, so no measure (it was 4e8)
+    t = np.arange(70) * 300.0
+    x = np.zeros(70)
+    x[60] = 1.0
+    out = run(kind, t, x, {"warmup": 50})
+    assert np.isnan(out.measure[:61]).all()
+    assert np.isfinite(out.measure[61:]).all()  # the blip gave the chart its scale
+    assert np.abs(out.measure[61:]).max() < 10
+    floored = run(kind, t, x, {"warmup": 50, "min_scale": 0.5})
+    assert np.isfinite(floored.measure[50:]).all()  # a floor lets it start on time
+    assert np.nanmax(np.abs(floored.measure)) < 10
+
+
 def test_silence_measure_is_zero_on_every_reading():
     out = run("silence", [0.0, 60.0], [1.0, 2.0])
     assert out.measure.tolist() == [0.0, 0.0]

@@ -73,11 +73,14 @@ def robust_update(
 ) -> tuple[float, float, float]:
     """Fold `x` into row `r`; return (residual before the update, loc, scale used).
 
-    The residual is NaN until ``warmup`` readings have been seen.
+    The residual is NaN until ``warmup`` readings have been seen, and after that for as long as
+    they have all been equal without a ``min_scale``: a flat warm-up gives no scale, and
+    standardising by the relative floor alone turned a sensor's first 1 ppm after a run of zeros
+    into hundreds of millions of standard deviations.
     """
     n = state[r, N]
     loc = state[r, LOC]
-    if n < warmup:
+    if n < warmup or (state[r, SCALE] == 0.0 and min_scale <= 0.0):
         n1 = n + 1.0
         delta = x - loc if n > 0 else 0.0
         loc = x if n == 0 else loc + delta / n1
