@@ -175,3 +175,24 @@ def test_quiet_history_raises_few_warnings(run):
     assert by_rule["air-pm10"] + by_rule["air-pm25"] <= 0.08 * air_station_days
     assert by_rule["diarrhoea-outbreak"] <= 0.005 * 87 * 365
     assert by_rule["influenza-excess"] + by_rule["hfmd-excess"] <= 0.005 * 2 * 87 * 52
+
+
+def test_a_late_case_report_counts_the_periods_it_missed():
+    # the message said "报告已 0s 未更新": the episode's age, nothing of the report's delay
+    from forewarn.detect.labels import SeriesInfo
+
+    day = 86_400_000
+    info = SeriesInfo(
+        "cdc-1/cases",
+        {"site": "cdc-1", "site_name": "某县疾控中心", "indicator": "cases", "kind": "count"},
+        {},
+        86400.0,
+    )
+    start = ORIGIN * 1000
+    times = [start + k * day for k in range(10)]
+    signals = evaluate(
+        load_rules(RULES), [info], [info.id] * 10, times, [3.0] * 10,
+        start=start, end=times[-1] + 3 * day,
+    )  # fmt: skip
+    [said] = [s.message for s in signals if s.rule == "report-missing" and s.level]
+    assert "已连续 2 个报告周期未更新" in said, said
