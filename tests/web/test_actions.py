@@ -303,12 +303,14 @@ def test_the_page_says_who_silenced_a_warning_why_and_until_when(web_app, web_as
 def test_the_assign_form_offers_the_people_of_the_warnings_regions(web_app, web_as, built):
     client = web_as("duty_officer", "gs-em")  # the province's department: above every warning
     other = web_as("duty_officer", "by-health")  # Baiyin: not above the Lanzhou gauge
+    health = web_as("duty_officer", "gs-health")  # above it, but of another field
     page = html.fromstring(client.get(f"/warnings/{built.warnings['water']}").text)
     [field] = page.xpath('//input[@id="assignee"]')
     options = page.xpath('//datalist[@id="assignee-options"]/option/@value')
     assert field.get("list") == "assignee-options"
     assert client.username in options
     assert other.username not in options
+    assert health.username not in options  # a flood is not the health commission's
 
 
 def test_errors_of_an_act_are_said_in_the_readers_language(web_app, web_as, built):

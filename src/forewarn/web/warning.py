@@ -14,7 +14,7 @@ from forewarn.auth.models import User
 from forewarn.auth.permissions import Permission
 from forewarn.auth.principal import Principal
 from forewarn.catalogue import service as catalogue
-from forewarn.catalogue.models import Department, Region, Series
+from forewarn.catalogue.models import Department, FieldDomain, Region, Series
 from forewarn.common import Level
 from forewarn.errors import ForewarnError, InvalidTransition
 from forewarn.timeutil import to_ms
@@ -153,13 +153,18 @@ def warning_context(
 
 def assignees(session: Session, warning: Warning) -> list[User]:
     """People the warning could be assigned to, offered to the form (free text stays allowed):
-    active users of departments in its region and the regions above it."""
+    active users of departments in its region and the regions above it that answer for its
+    field (the staff of other fields are not shown to the people of this one)."""
     codes = [code for code in warning.region_path.split("/") if code]
     query = (
         select(User)
         .join(Department, User.department_id == Department.id)
         .join(Region, Department.region_id == Region.id)
-        .where(User.active.is_(True), Region.code.in_(codes))
+        .where(
+            User.active.is_(True),
+            Region.code.in_(codes),
+            Department.fields.any(FieldDomain.code == warning.field),
+        )
         .order_by(User.username)
         .limit(200)
     )
