@@ -91,6 +91,11 @@ def test_escalating_takes_the_next_step_now_and_notifies_it(client, world, sessi
     assert told, "the parent department is notified"
     assert {r for _k, r, _t in told} == {"escalation"}
     assert all(k.startswith(f"warning:{wid}:event:{event['id']}:to:dept:gs-em:") for k, *_ in told)
+    with sessions() as s:
+        [logged] = s.scalars(select(AuditEntry).where(AuditEntry.action == "escalated")).all()
+    who = (logged.entity, logged.entity_id, logged.actor)
+    assert who == ("warnings", str(wid), "user:test-admin")
+    assert logged.after == {"step": 1, "receiver": "parent", "reason": "nobody answers the phone"}
 
 
 def test_the_clock_goes_on_after_a_manual_step_and_the_chain_ends(client, world, sessions):
@@ -162,10 +167,12 @@ def test_escalation_is_scoped_permissioned_and_audited(client_as, world, session
                 AuditEntry.entity == "warnings", AuditEntry.entity_id == str(world["ch4_high"])
             )
         ).all()
-    [entry] = [e for e in entries if e.actor.startswith("user:duty_officer.lz-em")]
-    assert entry.action == "update"
+    by = {e.action: e for e in entries if e.actor.startswith("user:duty_officer.lz-em")}
+    assert set(by) == {"update", "escalated"}  # the row's change, and the act with its reason
+    entry = by["update"]
     assert (entry.before["escalation_step"], entry.after["escalation_step"]) == (0, 1)
     assert entry.after["updated_at"].startswith("2026-05-01T08:10:00")
+    assert by["escalated"].after["step"] == 1
 
 
 def test_a_step_that_reaches_nobody_is_refused_by_hand_and_marked_when_due(client, world, sessions):

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from forewarn.audit.service import record
 from forewarn.catalogue import service as catalogue
 from forewarn.common import Level
 from forewarn.db import could_be_id
@@ -136,6 +137,10 @@ def _act(
             )
         ],
     )
+    # the act and what was said with it join the tamper-evident log (the time line is written
+    # outside the ORM, which the audit listener follows)
+    after = {"event": event_id, "rule": rule.name, **data}
+    record(session, action=rule.event, entity="warnings", entity_id=str(warning.id), after=after)
     if rule.to is not None:
         warning.status = step.status.value
     if rule.to is not None and rule.notify:
@@ -287,6 +292,8 @@ def escalate(
         )
     warning.updated_at = now
     record_steps(session, [Taken(warning, due, people)], now=now, actor=actor, rule=step.rule.name)
+    after = {"step": due.index + 1, "receiver": due.receiver.name, "reason": why}
+    record(session, action="escalated", entity="warnings", entity_id=str(warning.id), after=after)
     return warning
 
 
