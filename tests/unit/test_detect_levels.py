@@ -118,6 +118,18 @@ THRESHOLD = """    detector: {type: threshold}
             id="missing data alerting raises the missing level until data returns",
         ),
         pytest.param(
+            "    missing: {after: 150s, policy: alerting, level: blue}\n",
+            [(0, 2.5), (1, 2.5), (5, 2.5), (6, 2.5)],
+            8,
+            [
+                (3.5, "firing", "blue", "missing_data"),
+                (5, "resolved", "blue", "reading"),
+            ],
+            # 2.5 lies between blue's exit (2) and enter (3): hysteresis would hold a blue that
+            # only the gap set, and the warning would never end
+            id="after a gap the level is judged afresh, not held by hysteresis from the gap",
+        ),
+        pytest.param(
             "    missing: {after: 1m, policy: keep}\n",
             [(0, 4)],
             30,
@@ -240,3 +252,31 @@ rules:
     assert fired[0].explanation["threshold"]["enter_value"] == 10.0
     assert [s.state.value for s in engine.ingest([1], [T0 + MIN], [9.9])] == []  # above 9.8
     assert [s.state.value for s in engine.ingest([1], [T0 + 2 * MIN], [9.7])] == ["resolved"]
+
+
+def test_a_missing_data_change_carries_no_stale_value():
+    rules = rules_from_text(
+        "rules:\n  - id: r\n    name: R\n" + THRESHOLD
+        + "    missing: {after: 150s, policy: alerting, level: red}\n"
+        + '    message: "value {value:.2f} threshold {threshold}"\n'
+    )  # fmt: skip
+    engine = Engine(rules, [SERIES])
+    engine.ingest([1], [T0], [1.0])
+    [signal] = engine.advance(T0 + 3 * MIN)
+    assert signal.explanation["cause"] == "missing_data"
+    assert signal.value is None or np.isnan(signal.value)
+    assert signal.explanation["value"] is None and signal.explanation["measure"] is None
+    assert "1.00" not in signal.message  # the last reading is not the reason
+
+
+def test_a_missing_data_level_must_be_one_of_the_rule_levels():
+    from forewarn.yamlsource import ConfigInvalid
+
+    with pytest.raises(ConfigInvalid) as info:
+        rules_from_text(
+            "rules:\n  - id: r\n    name: R\n    detector: {type: threshold}\n"
+            '    levels: {yellow: ">= 3"}\n    missing: {policy: alerting, level: red}\n'
+        )
+    [issue] = info.value.issues
+    assert issue.field == "rules[0].missing.level"
+    assert "red is not a level of this rule (yellow)" in issue.message

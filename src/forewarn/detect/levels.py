@@ -267,6 +267,8 @@ def _fire(
         ):
             ls[row, S_FLAGS] |= FLAG_MISSING
             new = 0 if cfg[C_POLICY] == TREAT_NORMAL else cfg[C_MISSING_LEVEL]
+            # no reading: the last one's value is not what this change is about
+            lv[row, V_MEASURE], lv[row, V_VALUE], lv[row, V_SCORE] = np.nan, np.nan, np.nan
             n = apply(row, new, at, CAUSE_MISSING, cfg, lt, lv, ls, ev_i, ev_f, n)
         return n
     new = _silence_level(row, at, lt, ls, thr, ops, tr)
@@ -346,8 +348,8 @@ def step(
             new = 0
         elif math.isnan(m):
             new = 0 if was_missing else ls[row, S_RAW]
-        else:
-            new = condition_level(m, ls[row, S_RAW], thr, ops, tr)
+        else:  # after a gap the level is judged afresh: hysteresis holds a level the data set
+            new = condition_level(m, 0 if was_missing else ls[row, S_RAW], thr, ops, tr)
         if new != ls[row, S_RAW] or ls[row, S_STATE] != NORMAL:  # calls are costly: skip no-ops
             n = apply(row, new, at, CAUSE_READING, cfg, lt, lv, ls, ev_i, ev_f, n)
         lt[row, T_DUE] = next_due(row, cfg, lt, ls, thr, ops, tr)

@@ -248,6 +248,12 @@ def _compile_detector(rule: RuleIn, index: int, issues: _Issues) -> DetectorRule
     after = (missing.after if missing else "3x") or "3x"
     factor = isinstance(after, str) and after.strip().endswith("x")
     missing_level = _level(missing.level if missing else None, issues, (*at, "missing", "level"))
+    if missing_level is not None and levels and missing_level not in {lr.level for lr in levels}:
+        defined = "/".join(lr.level.label for lr in levels)
+        issues.add(
+            (*at, "missing", "level"),
+            f"{missing_level.label} is not a level of this rule ({defined}): it has no threshold",
+        )
     if spec is None or params is None or not levels:
         return None
     return DetectorRule(
