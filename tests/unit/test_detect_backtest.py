@@ -239,8 +239,14 @@ def test_the_documented_rule_test_example_passes(tmp_path: Path):
     root = Path(__file__).resolve().parents[2]
     doc = (root / "docs/rules.md").read_text("utf-8")
     example = doc.split("## Rule tests", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
-    example = "\n".join(line for line in example.splitlines() if not line.startswith("catalogue:"))
-    (tmp_path / "rules.yaml").write_text((root / "src/forewarn/demo/rules.yaml").read_text("utf-8"))
+    # the page's own rules example (a methane rule for one city), and the demo's rules
+    rules = doc.split("```yaml", 1)[1].split("```", 1)[0]
+    (tmp_path / "rules.yaml").write_text(rules, encoding="utf-8")
+    (tmp_path / "demo.yaml").write_text((root / "src/forewarn/demo/rules.yaml").read_text("utf-8"))
     (tmp_path / "tests.yaml").write_text(example, encoding="utf-8")
     result = CliRunner().invoke(app, ["rules", "test", str(tmp_path / "tests.yaml")])
+    assert result.exit_code == 0, result.output
+    demo = example.replace("rule_files: [rules.yaml]", "rule_files: [demo.yaml]")
+    (tmp_path / "demo_tests.yaml").write_text(demo, encoding="utf-8")
+    result = CliRunner().invoke(app, ["rules", "test", str(tmp_path / "demo_tests.yaml")])
     assert result.exit_code == 0, result.output
