@@ -170,6 +170,19 @@ def test_count_gaps_become_missing_periods():
     np.testing.assert_allclose(out.scale, np.delete(ref.upperbound, 8))
 
 
+def test_a_revised_report_replaces_its_periods_count_instead_of_taking_a_period():
+    # day 2 reported at 09:00 and revised at 15:00: still one count per day afterwards
+    day = 86400.0
+    t = np.array([0, 1, 2, 2.25, 3, 4, 5, 6, 7, 8]) * day
+    x = np.array([5, 6, 5, 9, 7, 6, 5, 6, 30, 6], dtype=float)
+    info = SeriesInfo("cdc", {}, {}, day)
+    out = run("ears", t, x, {"method": "C1", "baseline": 3, "measure": "alarm"}, info)
+    revised = np.array([5, 6, 9, 7, 6, 5, 6, 30, 6], dtype=float)  # day 2 holds the revision
+    ref = counts.ears(revised, method="C1", baseline=3, min_sigma=0.5, indices=np.arange(9))
+    np.testing.assert_allclose(out.scale[4:], ref.upperbound[3:])
+    assert out.measure[8] == 1.0  # the outbreak day is judged against the right three days
+
+
 def test_farrington_wrapper_matches_the_method():
     rng = np.random.default_rng(7)
     weeks = 52 * 4 + 20

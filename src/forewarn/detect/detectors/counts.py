@@ -114,7 +114,12 @@ def _check(params: _CountParams, info: SeriesInfo) -> str | None:
 def _placed(
     state: NDArray[np.float64], r: int, t: NDArray[np.float64], x: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], float]:
-    """The row's history with the new counts appended at their periods; their positions."""
+    """The row's history with the new counts placed at their periods; their positions.
+
+    A count less than half a period after the previous one is a revised report of the same
+    period: it replaces that count (appending it shifted every later period by one, so that a
+    weekly method's seasonal reference weeks were off for good after one revised report).
+    """
     size = state.shape[1] - HIST
     hist = state[r, HIST + size - int(state[r, FILLED]) :]
     interval = state[r, INTERVAL]
@@ -122,12 +127,14 @@ def _placed(
     out: list[float] = list(hist)
     positions = np.empty(x.size, dtype=np.int64)
     for j in range(x.size):
-        if not np.isnan(prev) and interval > 0:
-            gap = round((t[j] - prev) / interval) - 1
-            out.extend([np.nan] * min(max(gap, 0), size))
-        out.append(float(x[j]))
+        periods = round((t[j] - prev) / interval) if not np.isnan(prev) and interval > 0 else 1
+        if periods <= 0 and out:
+            out[-1] = float(x[j])
+        else:
+            out.extend([np.nan] * min(max(periods - 1, 0), size))
+            out.append(float(x[j]))
+            prev = t[j]
         positions[j] = len(out) - 1
-        prev = t[j]
     return np.array(out), positions, float(prev)
 
 
