@@ -101,3 +101,32 @@ def test_the_series_a_rule_cannot_watch_are_listed_in_scope_and_reloads_are_foll
     os.utime(rules_file, (1, 1))
     app.state.detection(start)  # a tick reloads the file
     assert [r["id"] for r in client.get("/api/v1/rules").json()["items"]] == ["level", "more"]
+
+
+def test_a_rules_english_name_gives_warnings_an_english_title(app, client, sessions):
+    from datetime import UTC, datetime
+
+    from forewarn.db import session_scope
+    from forewarn.detect.engine import Engine
+    from forewarn.detect.series import series_from_store
+    from forewarn.warnings.apply import apply_signals
+    from forewarn.warnings.desk import Desk
+
+    load_catalogue(sessions)
+    rules = rules_from_text(
+        "rules:\n  - id: ch4\n    name: 瓦斯浓度超限\n    name_en: Coal-mine methane\n"
+        "    match: {indicator: ch4}\n    detector: {type: threshold}\n"
+        '    levels: {red: ">= 1.5"}\n'
+    )
+    at = datetime(2026, 5, 1, tzinfo=UTC)
+    with session_scope(sessions) as s:
+        engine = Engine(rules, series_from_store(s))
+        [series] = [i.id for i in engine.series if i.labels["indicator"] == "ch4"]
+        signals = engine.ingest([series], [int(at.timestamp() * 1000)], [2.0])
+        apply_signals(s, signals, now=at, desk=Desk())
+    [item] = client.get("/api/v1/warnings").json()["items"]
+    assert item["title"] == "瓦斯浓度超限 — 红古一号煤矿"
+    assert item["title_en"] == "Coal-mine methane — 红古一号煤矿"
+    app.state.rules = rules
+    [rule] = client.get("/api/v1/rules").json()["items"]
+    assert (rule["name"], rule["name_en"]) == ("瓦斯浓度超限", "Coal-mine methane")

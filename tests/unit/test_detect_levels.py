@@ -265,7 +265,8 @@ def test_a_missing_data_change_carries_no_stale_value():
     [signal] = engine.advance(T0 + 3 * MIN)
     assert signal.explanation["cause"] == "missing_data"
     assert signal.value is None or np.isnan(signal.value)
-    assert signal.explanation["value"] is None and signal.explanation["measure"] is None
+    assert signal.explanation["value"] is None
+    assert signal.explanation["measure"] is None
     assert "1.00" not in signal.message  # the last reading is not the reason
 
 

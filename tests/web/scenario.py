@@ -88,6 +88,10 @@ def add_readings(
     )
 
 
+NAMES_EN = {"ch4-high": "Methane above its limit"}
+"""English names of the scenario's rules (a rule's ``name_en``); the others have none."""
+
+
 def explanation(rule: str, step: Step, *, exit_ratio: float = 0.8) -> dict[str, object]:
     """An explanation shaped like the detection engine's (threshold detector)."""
     level = step.level.label if step.level else None
@@ -95,6 +99,7 @@ def explanation(rule: str, step: Step, *, exit_ratio: float = 0.8) -> dict[str, 
     return {
         "rule": rule,
         "rule_name": rule.replace("-", " "),
+        **({"rule_name_en": NAMES_EN[rule]} if rule in NAMES_EN else {}),
         "detector": "threshold",
         "params": {"op": ">="},
         "transition": step.state.value,

@@ -348,3 +348,23 @@ def test_the_level_filter_names_each_level_once_in_chinese(web_as, built):
     client = web_as("duty_officer", "gs-em", **{"accept-language": "zh"})
     labels = doc(client.get("/warnings")).xpath('//select[@id="f-level"]/option/text()')
     assert "I 红色" in [" ".join(label.split()) for label in labels]
+
+
+def test_titles_are_said_in_english_when_the_rule_has_an_english_name(web_as, built):
+    wid = built.warnings["ch4"]
+    for lang, shown, hidden in (
+        ("en", "Methane above its limit — ", "ch4 high — "),
+        ("zh", "ch4 high — ", "Methane above its limit"),
+    ):
+        client = web_as("duty_officer", "gs-em", **{"accept-language": lang})
+        queue = doc(client.get("/warnings?status=open"))
+        [link] = queue.xpath(f'//tr[@data-warning="{wid}"]//a')
+        assert link.text_content().startswith(shown), (lang, link.text_content())
+        page = doc(client.get(f"/warnings/{wid}"))
+        head = page.xpath("//h1")[0].text_content()
+        assert shown in head, (lang, head)
+        assert hidden not in head, (lang, head)
+        rule = page.xpath('//dl[contains(@class, "explanation")]/dd')[0].text_content()
+        assert rule.startswith("Methane above its limit" if lang == "en" else "ch4 high"), rule
+    water = doc(client.get(f"/warnings/{built.warnings['water']}")).xpath("//h1")[0]
+    assert "water level high — " in water.text_content()  # no English name: as stored

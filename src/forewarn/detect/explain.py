@@ -146,6 +146,7 @@ def _explanation(
     return {
         "rule": rule.id,
         "rule_name": rule.name,
+        **({"rule_name_en": rule.name_en} if rule.name_en else {}),
         "field": rule.field,
         "detector": rt.spec.name,
         "params": rule.params_doc,

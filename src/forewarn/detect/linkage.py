@@ -224,6 +224,7 @@ class LinkageRuntime:
         explanation = {
             "rule": rule.id,
             "rule_name": rule.name,
+            **({"rule_name_en": rule.name_en} if rule.name_en else {}),
             "field": group.labels.get("field") or rule.field,
             "detector": "linkage",
             "params": self._params(),

@@ -41,6 +41,7 @@ class RuleRead(ApiModel):
 
     id: str
     name: str
+    name_en: str | None
     kind: str  # detector or linkage
     field: str | None
     description: str | None
@@ -59,6 +60,7 @@ def rule_read(rule: Rule, unwatched: list[UnwatchedRead] | None = None) -> RuleR
     common = {
         "id": rule.id,
         "name": rule.name,
+        "name_en": rule.name_en,
         "field": rule.field,
         "description": rule.description,
         "for_s": rule.for_s,

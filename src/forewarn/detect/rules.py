@@ -174,6 +174,7 @@ class RuleIn(_Strict):
 
     id: str = Field(pattern=RULE_ID)
     name: str = Field(min_length=1, max_length=200)
+    name_en: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=4000)
     field: str | None = None
     enabled: bool = True

@@ -54,6 +54,7 @@ class LevelRule:
 class _Common:
     id: str
     name: str
+    name_en: str | None
     index: int
     digest: str
     description: str | None
@@ -277,6 +278,7 @@ def _common(rule: RuleIn, index: int, message: str, resolved: str) -> dict[str, 
     return {
         "id": rule.id,
         "name": rule.name,
+        "name_en": rule.name_en,
         "index": index,
         "digest": _digest(rule),
         "description": rule.description,

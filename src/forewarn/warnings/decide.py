@@ -42,6 +42,7 @@ from forewarn.warnings.lifecycle import (
 )
 from forewarn.warnings.routing import Responsibility, match_labels, walk_up
 from forewarn.warnings.timeline import ENGINE
+from forewarn.warnings.titles import default_title
 
 _ACTIVE, _PENDING = TEXT[Status.ACTIVE], TEXT[Status.PENDING]
 # Enum members as module globals: on Python 3.11 `Status.ACTIVE` and the like go through the
@@ -178,8 +179,7 @@ def _default_title(signal: Signal, labels: dict[str, str]) -> str:
     """``<rule name> — <site name or region>`` when the rule's annotations give no title."""
     name = signal.explanation.get("rule_name")
     where = labels.get("site_name") or labels.get("region_name") or labels.get("region")
-    head = name if isinstance(name, str) and name else signal.rule
-    return f"{head} — {where}" if where else head
+    return default_title(name if isinstance(name, str) and name else signal.rule, where)
 
 
 def routing_json(found: Responsibility, field_code: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from forewarn.warnings.content import current_content, level_text
 from forewarn.warnings.models import Silence, Warning, WarningEvent
 from forewarn.warnings.muting import silence_state
 from forewarn.warnings.timeline import current_explanation
+from forewarn.warnings.titles import english_title
 
 
 class _Body(BaseModel):
@@ -40,6 +41,9 @@ class WarningRead(ApiModel):
     fingerprint: str
     rule: str
     title: str
+    title_en: str | None = Field(
+        description="The title in English, when the rule has an English name (`name_en`)."
+    )
     status: str
     level: str | None = Field(description="blue, yellow, orange or red (None while pending).")
     level_text: str = Field(description="e.g. 'II 橙色 orange'.")
@@ -71,6 +75,7 @@ class WarningRead(ApiModel):
         return cls.model_validate(
             {
                 **{k: getattr(w, k) for k in cls.model_fields if hasattr(w, k)},
+                "title_en": english_title(w.title, w.explanation),
                 "level": _label(w.level),
                 "level_text": level_text(level),
                 "highest_level": _label(w.highest_level),

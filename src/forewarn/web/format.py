@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_timedelta
 
 from forewarn.common import Level
+from forewarn.warnings.titles import english_title
 from forewarn.web.i18n import BABEL_LOCALE, N_
 
 
@@ -196,6 +197,13 @@ def fmt_number(value: float | None) -> str:
     if abs(value) >= 1000:
         return f"{value:.2f}".rstrip("0").rstrip(".")
     return f"{value:.4g}"
+
+
+def title_of(warning: Any, lang: str) -> str:
+    """A warning's title in `lang` (English when its rule has an English name)."""
+    if lang == "zh":
+        return str(warning.title)
+    return english_title(warning.title, warning.explanation) or str(warning.title)
 
 
 def name_of(obj: Any, lang: str) -> str:

@@ -70,6 +70,7 @@ def environment(lang: str) -> Environment:
         annotation_names=fmt.ANNOTATION_NAMES,
         fmt_number=fmt.fmt_number,
         name_of=lambda obj: fmt.name_of(obj, lang),
+        title_of=lambda warning: fmt.title_of(warning, lang),
         version=__version__,
     )
     env.filters["duration"] = lambda seconds: format_duration(round(seconds))

@@ -16,7 +16,7 @@ from forewarn.auth.principal import Principal
 from forewarn.warnings.models import Warning
 from forewarn.web import board, queries
 from forewarn.web.errors import WebRoute
-from forewarn.web.format import LEVELS, name_of
+from forewarn.web.format import LEVELS, name_of, title_of
 from forewarn.web.render import language, page
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -29,7 +29,7 @@ def home(request: Request) -> Response:
     return RedirectResponse("/situation", status_code=303)
 
 
-def map_entry(state: board.RegionState, name: str) -> dict[str, Any]:
+def map_entry(state: board.RegionState, name: str, lang: str) -> dict[str, Any]:
     """What the map draws for one region or site: its level (0: none) and warning titles."""
     view = LEVELS.get(state.level)
     return {
@@ -40,13 +40,15 @@ def map_entry(state: board.RegionState, name: str) -> dict[str, Any]:
         "roman": view.roman if view else "",
         "zh": view.zh if view else "",
         "count": len(state.warnings),
-        "titles": [w.title for w in state.warnings[:5]],
+        "titles": [title_of(w, lang) for w in state.warnings[:5]],
     }
 
 
-def map_state(states: dict[str, board.RegionState], names: dict[str, str]) -> list[dict[str, Any]]:
+def map_state(
+    states: dict[str, board.RegionState], names: dict[str, str], lang: str
+) -> list[dict[str, Any]]:
     """The map's regions: one entry per region with its level and warning titles."""
-    return [map_entry(state, names.get(code, code)) for code, state in states.items()]
+    return [map_entry(state, names.get(code, code), lang) for code, state in states.items()]
 
 
 def map_site_points(
@@ -57,7 +59,8 @@ def map_site_points(
     sites = queries.map_sites(session, principal.scope, warned)
     states = board.site_states((s.code for s in sites), firing)
     return [
-        {**map_entry(states[s.code], name_of(s, lang)), "lon": s.lon, "lat": s.lat} for s in sites
+        {**map_entry(states[s.code], name_of(s, lang), lang), "lon": s.lon, "lat": s.lat}
+        for s in sites
     ]
 
 
@@ -75,7 +78,7 @@ def live_context(session: Session, principal: Principal, lang: str) -> dict[str,
         "firing": firing,
         "map_level": level,
         "map_state": {
-            "regions": map_state(states, names),
+            "regions": map_state(states, names, lang),
             "sites": map_site_points(session, principal, firing, lang) if level else [],
         },
         "warned_regions": sorted(
