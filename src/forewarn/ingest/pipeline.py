@@ -52,6 +52,10 @@ class IngestResult:
         return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
 
 
+def _clip(text: str, size: int = 40) -> str:
+    return text if len(text) <= size else text[: size - 1] + "\u2026"
+
+
 def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         if isinstance(value, str):
@@ -61,7 +65,10 @@ def _number(value: Any) -> float:
                 raise RecordRejected(f"value: not a number: {value[:40]!r}") from None
         else:
             raise RecordRejected("value: must be a number")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the float range (JSON allows any length)
+        raise RecordRejected("value: too large a number (beyond \u00b11.8e308)") from None
     if math.isnan(number):
         raise RecordRejected("value: NaN is not a reading")
     if math.isinf(number):
@@ -74,12 +81,12 @@ def _series_id(record: Mapping[str, Any], directory: SeriesDirectory) -> int:
     if ref is not None and ref != "":
         try:
             sid = int(ref)
-        except (TypeError, ValueError):
-            raise RecordRejected(f"series: not an id: {str(ref)[:40]!r}") from None
+        except (TypeError, ValueError, OverflowError):
+            raise RecordRejected(f"series: not an id: {_clip(str(ref))!r}") from None
         if isinstance(ref, bool) or (isinstance(ref, float) and not ref.is_integer()):
             raise RecordRejected(f"series: not an id: {ref!r}")
         if sid not in directory.by_id:
-            raise RecordRejected(f"series: unknown series {sid}")
+            raise RecordRejected(f"series: unknown series {_clip(str(sid))}")
         return sid
     site, indicator = record.get("site"), record.get("indicator")
     if not site or not indicator:
