@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
-from forewarn.ingest.directory import SeriesDirectory
+from forewarn.ingest.directory import SeriesDirectory, SeriesInfo
 from forewarn.readings import service as store
 from forewarn.timeutil import parse_instant, to_ms
 
@@ -76,6 +76,16 @@ def _number(value: Any) -> float:
     return number
 
 
+def _check_codes(record: Mapping[str, Any], info: SeriesInfo) -> None:
+    """Reject a `site` or `indicator` given beside a series id that names another series."""
+    for name, actual in (("site", info.site), ("indicator", info.indicator)):
+        given = record.get(name)
+        if given is not None and given != "" and str(given) != actual:
+            raise RecordRejected(
+                f"{name}: {_clip(str(given))!r} is not the {name} of series {info.id} ({actual!r})"
+            )
+
+
 def _series_id(record: Mapping[str, Any], directory: SeriesDirectory) -> int:
     ref = record.get("series")
     if ref is not None and ref != "":
@@ -87,6 +97,7 @@ def _series_id(record: Mapping[str, Any], directory: SeriesDirectory) -> int:
             raise RecordRejected(f"series: not an id: {ref!r}")
         if sid not in directory.by_id:
             raise RecordRejected(f"series: unknown series {_clip(str(sid))}")
+        _check_codes(record, directory.by_id[sid])
         return sid
     site, indicator = record.get("site"), record.get("indicator")
     if not site or not indicator:
