@@ -84,4 +84,22 @@ def format_duration(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
+_SPAN_NAMES = (
+    ("year", 365.25 * 86_400.0),
+    ("day", 86_400.0),
+    ("hour", 3600.0),
+    ("minute", 60.0),
+    ("second", 1.0),
+)
+
+
+def describe_span(seconds: float) -> str:
+    """A span in words, in its largest whole unit, rounded down (``3 years``, ``1 minute``)."""
+    if seconds < 1:
+        return "less than a second" if seconds > 0 else "0 seconds"
+    name, size = next((name, size) for name, size in _SPAN_NAMES if seconds >= size)
+    count = int(seconds // size)
+    return f"{count} {name}" + ("" if count == 1 else "s")
+
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

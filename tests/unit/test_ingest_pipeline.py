@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from forewarn.config import Settings
 from forewarn.ingest.directory import SeriesDirectory, SeriesInfo
-from forewarn.ingest.pipeline import RecordRejected, validate_record
+from forewarn.ingest.pipeline import Horizon, RecordRejected, validate_record
 
 
 def _directory() -> SeriesDirectory:
@@ -22,10 +25,11 @@ def _directory() -> SeriesDirectory:
 
 DIRECTORY = _directory()
 TIME = "2026-05-01T00:00:00Z"
+HORIZON = Horizon.at(datetime(2026, 5, 1, tzinfo=UTC), max_ahead_s=600)
 
 
 def _check(**record: object) -> tuple[int, int, float]:
-    return validate_record({"time": TIME, "value": 1.0, **record}, DIRECTORY)
+    return validate_record({"time": TIME, "value": 1.0, **record}, DIRECTORY, HORIZON)
 
 
 @pytest.mark.parametrize(
@@ -49,3 +53,21 @@ def test_a_series_id_with_matching_codes_is_accepted():
     assert _check(series=1, site="mine", indicator="ch4")[0] == 1
     assert _check(series="2", site="gauge")[0] == 2
     assert _check(series=1, site="", indicator=None)[0] == 1
+
+
+def test_the_horizon_is_the_clock_plus_the_allowed_skew():
+    horizon = Horizon.at(datetime(2026, 5, 1, tzinfo=UTC), max_ahead_s=60)
+    record = {"series": 1, "value": 1.0}
+    assert validate_record({**record, "time": "2026-05-01T00:01:00Z"}, DIRECTORY, horizon)
+    with pytest.raises(RecordRejected, match=r"^time: 2026-05-01T00:01:00\.001Z is 1 minute ahead"):
+        validate_record({**record, "time": "2026-05-01T00:01:00.001Z"}, DIRECTORY, horizon)
+    zero = Horizon.at(datetime(2026, 5, 1, tzinfo=UTC), max_ahead_s=0)
+    with pytest.raises(RecordRejected, match=r"less than a second ahead .*at most 0 seconds"):
+        validate_record({**record, "time": "2026-05-01T00:00:00.5Z"}, DIRECTORY, zero)
+    assert validate_record({**record, "time": "1999-01-01T00:00:00Z"}, DIRECTORY, zero)
+
+
+def test_a_skew_setting_is_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("FOREWARN_INGEST_MAX_AHEAD_S", "30")
+    assert Settings().ingest_max_ahead_s == 30
+    assert Settings.model_fields["ingest_max_ahead_s"].default == 600

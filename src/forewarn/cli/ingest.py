@@ -14,8 +14,9 @@ from forewarn.auth.devices import log_batch
 from forewarn.cli.common import DataDir, cli_actor, console, err_console, settings_for
 from forewarn.db import make_engine, make_session_factory, session_scope
 from forewarn.ingest.directory import SeriesDirectory
-from forewarn.ingest.pipeline import ingest
+from forewarn.ingest.pipeline import Horizon, ingest
 from forewarn.migrate import upgrade
+from forewarn.timeutil import utcnow
 
 app = typer.Typer(help="Load readings into the store.", no_args_is_help=True)
 
@@ -87,7 +88,8 @@ def ingest_csv(
                 break
             with session_scope(sessions) as session:
                 session.info["actor"] = cli_actor()
-                result = ingest(session, rows, directory, first_index=first)
+                horizon = Horizon.at(utcnow(), settings.ingest_max_ahead_s)
+                result = ingest(session, rows, directory, horizon=horizon, first_index=first)
                 log_batch(session, result, source=file.name)
             total["accepted"] += result.accepted
             total["duplicates"] += result.duplicates
