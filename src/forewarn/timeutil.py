@@ -93,13 +93,23 @@ _SPAN_NAMES = (
 )
 
 
+def _count(count: int, name: str) -> str:
+    return f"{count} {name}" + ("" if count == 1 else "s")
+
+
 def describe_span(seconds: float) -> str:
-    """A span in words, in its largest whole unit, rounded down (``3 years``, ``1 minute``)."""
+    """A span in words: its largest unit and the next, rounded down (``3 years 32 days``)."""
     if seconds < 1:
         return "less than a second" if seconds > 0 else "0 seconds"
-    name, size = next((name, size) for name, size in _SPAN_NAMES if seconds >= size)
-    count = int(seconds // size)
-    return f"{count} {name}" + ("" if count == 1 else "s")
+    at = next(i for i, (_name, size) in enumerate(_SPAN_NAMES) if seconds >= size)
+    name, size = _SPAN_NAMES[at]
+    words = [_count(int(seconds // size), name)]
+    if at + 1 < len(_SPAN_NAMES):
+        next_name, next_size = _SPAN_NAMES[at + 1]
+        rest = int(seconds % size // next_size)
+        if rest:
+            words.append(_count(rest, next_name))
+    return " ".join(words)
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

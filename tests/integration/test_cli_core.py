@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -88,5 +89,8 @@ def test_csv_rows_ahead_of_the_clock_are_rejected_with_their_line(settings, sess
     result = _run(settings, "ingest", "csv", str(path))
     assert result.exit_code == 3, result.output
     assert "1 stored, 0 already stored, 1 rejected" in result.output
-    assert "ahead.csv:3: time: 2999-01-01T00:00:00Z is 97" in result.output
-    assert "years ahead of the server clock" in result.output
+    assert re.search(
+        r"ahead\.csv:3: time: 2999-01-01T00:00:00Z is 97\d years \d+ days ahead of the server "
+        r"clock",
+        result.output,
+    ), result.output
