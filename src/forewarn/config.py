@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=8 * 1024 * 1024, ge=1024, description="Largest request body accepted, in bytes."
     )
+    ingest_max_ahead_s: float = Field(
+        default=600.0,
+        ge=0,
+        description="How far ahead of the server's clock a reading's time may be, in seconds "
+        "(clock skew of the sender); a reading dated later is rejected, as it would make live "
+        "detection of its series drop every real reading as late.",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Key that signs session cookies and tokens. Unset: a random key is created "

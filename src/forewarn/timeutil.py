@@ -84,4 +84,32 @@ def format_duration(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
+_SPAN_NAMES = (
+    ("year", 365.25 * 86_400.0),
+    ("day", 86_400.0),
+    ("hour", 3600.0),
+    ("minute", 60.0),
+    ("second", 1.0),
+)
+
+
+def _count(count: int, name: str) -> str:
+    return f"{count} {name}" + ("" if count == 1 else "s")
+
+
+def describe_span(seconds: float) -> str:
+    """A span in words: its largest unit and the next, rounded down (``3 years 32 days``)."""
+    if seconds < 1:
+        return "less than a second" if seconds > 0 else "0 seconds"
+    at = next(i for i, (_name, size) in enumerate(_SPAN_NAMES) if seconds >= size)
+    name, size = _SPAN_NAMES[at]
+    words = [_count(int(seconds // size), name)]
+    if at + 1 < len(_SPAN_NAMES):
+        next_name, next_size = _SPAN_NAMES[at + 1]
+        rest = int(seconds % size // next_size)
+        if rest:
+            words.append(_count(rest, next_name))
+    return " ".join(words)
+
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from forewarn.catalogue.models import Site
 from forewarn.cli.main import app as cli
 from forewarn.readings.models import Reading
-from tests.factories import DATA
+from tests.factories import DATA, load_catalogue
 
 
 def _run(settings, *args):
@@ -71,3 +74,23 @@ def test_csv_with_a_wrong_header_is_refused(settings, tmp_path):
     result = _run(settings, "ingest", "csv", str(path))
     assert result.exit_code == 1
     assert "header must hold" in result.output
+
+
+def test_csv_rows_ahead_of_the_clock_are_rejected_with_their_line(settings, sessions, tmp_path):
+    load_catalogue(sessions)
+    soon = datetime.now(UTC) + timedelta(minutes=5)
+    path = tmp_path / "ahead.csv"
+    path.write_text(
+        "site,indicator,time,value\n"
+        f"gauge-lanzhou,water_level,{soon.isoformat()},1512.1\n"
+        "gauge-lanzhou,water_level,2999-01-01T00:00:00Z,1512.2\n",
+        "utf-8",
+    )
+    result = _run(settings, "ingest", "csv", str(path))
+    assert result.exit_code == 3, result.output
+    assert "1 stored, 0 already stored, 1 rejected" in result.output
+    assert re.search(
+        r"ahead\.csv:3: time: 2999-01-01T00:00:00Z is 97\d years \d+ days ahead of the server "
+        r"clock",
+        result.output,
+    ), result.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
 from forewarn.catalogue.models import Series
@@ -110,3 +112,65 @@ def test_readings_are_downsampled_keeping_extremes(client, sessions):
         params={"start": "2026-05-01T01:00:00Z", "end": "2026-05-01T02:00:00Z"},
     ).json()
     assert ranged["count"] == 60
+
+
+def test_odd_records_are_rejected_by_position_and_the_rest_stored(client, sessions):
+    load_catalogue(sessions)
+    ch4 = _series(sessions)[("mine-honggu-1", "ch4")]
+    huge = "1" + "0" * 400
+    body = (
+        '{"readings": ['
+        f'{{"series": {ch4}, "time": "2026-05-01T00:00:00Z", "value": 0.3}},'  # 0 good
+        '"oops",'  # 1 not an object
+        f'{{"series": {ch4}, "time": "2026-05-01T00:01:00Z", "value": {huge}}},'  # 2 too big
+        '{"series": Infinity, "time": "2026-05-01T00:02:00Z", "value": 0.3},'  # 3 inf id
+        f'{{"series": {huge}, "time": "2026-05-01T00:03:00Z", "value": 0.3}},'  # 4 huge id
+        "[1, 2, 3]"  # 5 not an object
+        "]}"
+    )
+    answer = client.post(
+        "/api/v1/readings", content=body, headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 200, answer.text
+    data = answer.json()
+    assert data["accepted"] == 1
+    rejected = {r["index"]: r["error"] for r in data["rejected"]}
+    assert sorted(rejected) == [1, 2, 3, 4, 5]
+    assert rejected[1].startswith("record: must be an object")
+    assert rejected[2].startswith("value:")
+    assert "too large" in rejected[2]
+    assert rejected[3].startswith("series: not an id")
+    assert rejected[4].startswith("series: unknown series")
+    assert len(rejected[4]) < 100, "a huge id is shortened in the message"
+    assert rejected[5].startswith("record:")
+    assert _snapshot(sessions) == [(ch4, 1777593600000, 0.3)]
+
+
+class _Clock:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def test_a_reading_ahead_of_the_app_clock_is_rejected(app, client, sessions):
+    load_catalogue(sessions)
+    ch4 = _series(sessions)[("mine-honggu-1", "ch4")]
+    app.state.clock = _Clock(datetime(2026, 5, 1, tzinfo=UTC))  # not the wall clock
+    times = ["2026-05-01T00:10:00Z", "2026-05-01T08:10:01+08:00", "2030-01-01T00:00:00Z"]
+    records = [{"series": ch4, "time": t, "value": 0.3} for t in times]
+    answer = client.post("/api/v1/readings", json={"readings": records})
+    assert answer.status_code == 200, answer.text
+    data = answer.json()
+    assert data["accepted"] == 1, "10 minutes ahead is within the default skew"
+    rejected = {r["index"]: r["error"] for r in data["rejected"]}
+    assert sorted(rejected) == [1, 2]
+    assert rejected[1] == (
+        "time: 2026-05-01T08:10:01+08:00 is 10 minutes 1 second ahead of the server clock "
+        "(at most 10 minutes is accepted)"
+    )
+    assert rejected[2].startswith(
+        "time: 2030-01-01T00:00:00Z is 3 years 245 days ahead of the server clock"
+    )
+    assert _snapshot(sessions) == [(ch4, 1777594200000, 0.3)]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from forewarn.timeutil import iso, span
+import pytest
+
+from forewarn.timeutil import describe_span, iso, span
 
 
 def test_iso_is_isoformat_and_equal_instants_in_other_zones_keep_their_own_text():
@@ -22,3 +24,19 @@ def test_span_is_the_timedelta_of_its_seconds_whether_int_or_float():
     assert span(90.0) == timedelta(seconds=90)
     assert span(0.25) == timedelta(milliseconds=250)
     assert span(90) is span(90.0)  # one object per duration
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (0, "0 seconds"),
+        (0.4, "less than a second"),
+        (1, "1 second"),
+        (59.9, "59 seconds"),
+        (601, "10 minutes 1 second"),
+        (3 * 86_400 + 5, "3 days"),  # the next unit only, when it is not zero
+        (3 * 365.25 * 86_400 + 32.5 * 86_400, "3 years 32 days"),
+    ],
+)
+def test_a_span_is_described_in_its_two_largest_units_rounded_down(seconds, words):
+    assert describe_span(seconds) == words

@@ -19,7 +19,7 @@ from forewarn.catalogue import service as catalogue
 from forewarn.catalogue.models import Series, Site
 from forewarn.errors import Conflict, InvalidInput, NotFound
 from forewarn.ingest.directory import SeriesDirectory
-from forewarn.ingest.pipeline import IngestResult, validate
+from forewarn.ingest.pipeline import Horizon, IngestResult, validate
 from forewarn.readings import service as store
 from forewarn.scope import Scope
 
@@ -140,10 +140,14 @@ def restrict(result: IngestResult, allowed: frozenset[int] | None) -> None:
 
 
 def ingest_as(
-    session: Session, principal: Principal, records: Iterable[Any], directory: SeriesDirectory
+    session: Session,
+    principal: Principal,
+    records: Iterable[Any],
+    directory: SeriesDirectory,
+    horizon: Horizon,
 ) -> IngestResult:
     """Validate, keep what `principal` may write, store once, and log the batch in the audit."""
-    result = validate(records, directory)
+    result = validate(records, directory, horizon=horizon)
     restrict(result, writable_series(session, principal))
     series, times, values = result.readings.arrays()
     result.accepted = store.insert(session, series, times, values)

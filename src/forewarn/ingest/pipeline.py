@@ -5,19 +5,46 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
-from forewarn.ingest.directory import SeriesDirectory
+from forewarn.ingest.directory import SeriesDirectory, SeriesInfo
 from forewarn.readings import service as store
-from forewarn.timeutil import parse_instant, to_ms
+from forewarn.timeutil import describe_span, parse_instant, to_ms
 
 
 class RecordRejected(ValueError):
     """A record that cannot be stored; the message names the field and the reason."""
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """The latest reading time accepted: the clock of the request or command plus a skew.
+
+    A reading dated ahead of it would become its series' newest and make live detection drop
+    every real reading of that series as late, so it is rejected instead.
+    """
+
+    now_ms: int
+    max_ahead_ms: int
+
+    @classmethod
+    def at(cls, now: datetime, max_ahead_s: float) -> Horizon:
+        """The horizon of a clock reading `now` that allows `max_ahead_s` seconds of skew."""
+        return cls(now_ms=to_ms(now), max_ahead_ms=round(max_ahead_s * 1000))
+
+    def check(self, time_ms: int, text: str) -> None:
+        """Reject a time (`text` as given) further ahead of the clock than the skew allows."""
+        ahead_ms = time_ms - self.now_ms
+        if ahead_ms > self.max_ahead_ms:
+            raise RecordRejected(
+                f"time: {_clip(text)} is {describe_span(ahead_ms / 1000)} ahead of the server "
+                f"clock (at most {describe_span(self.max_ahead_ms / 1000)} is accepted)"
+            )
 
 
 @dataclass
@@ -52,6 +79,10 @@ class IngestResult:
         return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
 
 
+def _clip(text: str, size: int = 40) -> str:
+    return text if len(text) <= size else text[: size - 1] + "\u2026"
+
+
 def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         if isinstance(value, str):
@@ -61,7 +92,10 @@ def _number(value: Any) -> float:
                 raise RecordRejected(f"value: not a number: {value[:40]!r}") from None
         else:
             raise RecordRejected("value: must be a number")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the float range (JSON allows any length)
+        raise RecordRejected("value: too large a number (beyond \u00b11.8e308)") from None
     if math.isnan(number):
         raise RecordRejected("value: NaN is not a reading")
     if math.isinf(number):
@@ -69,17 +103,28 @@ def _number(value: Any) -> float:
     return number
 
 
+def _check_codes(record: Mapping[str, Any], info: SeriesInfo) -> None:
+    """Reject a `site` or `indicator` given beside a series id that names another series."""
+    for name, actual in (("site", info.site), ("indicator", info.indicator)):
+        given = record.get(name)
+        if given is not None and given != "" and str(given) != actual:
+            raise RecordRejected(
+                f"{name}: {_clip(str(given))!r} is not the {name} of series {info.id} ({actual!r})"
+            )
+
+
 def _series_id(record: Mapping[str, Any], directory: SeriesDirectory) -> int:
     ref = record.get("series")
     if ref is not None and ref != "":
         try:
             sid = int(ref)
-        except (TypeError, ValueError):
-            raise RecordRejected(f"series: not an id: {str(ref)[:40]!r}") from None
+        except (TypeError, ValueError, OverflowError):
+            raise RecordRejected(f"series: not an id: {_clip(str(ref))!r}") from None
         if isinstance(ref, bool) or (isinstance(ref, float) and not ref.is_integer()):
             raise RecordRejected(f"series: not an id: {ref!r}")
         if sid not in directory.by_id:
-            raise RecordRejected(f"series: unknown series {sid}")
+            raise RecordRejected(f"series: unknown series {_clip(str(sid))}")
+        _check_codes(record, directory.by_id[sid])
         return sid
     site, indicator = record.get("site"), record.get("indicator")
     if not site or not indicator:
@@ -92,17 +137,30 @@ def _series_id(record: Mapping[str, Any], directory: SeriesDirectory) -> int:
     return sid_or_none
 
 
-def validate_record(record: Any, directory: SeriesDirectory) -> tuple[int, int, float]:
-    """(series id, epoch ms, value) of one record, or RecordRejected naming the field."""
+def _time_ms(record: Mapping[str, Any], horizon: Horizon | None) -> int:
+    if "time" not in record:
+        raise RecordRejected("time: missing")
+    text = record["time"]
+    try:
+        time_ms = to_ms(parse_instant(text))
+    except (ValueError, OverflowError) as exc:
+        raise RecordRejected(f"time: {exc}") from None
+    if horizon is not None:
+        horizon.check(time_ms, text.strip())
+    return time_ms
+
+
+def validate_record(
+    record: Any, directory: SeriesDirectory, horizon: Horizon | None
+) -> tuple[int, int, float]:
+    """(series id, epoch ms, value) of one record, or RecordRejected naming the field.
+
+    `horizon` None checks no time against a clock (readings generated in simulated time).
+    """
     if not isinstance(record, Mapping):
         raise RecordRejected("record: must be an object with series, time and value")
     sid = _series_id(record, directory)
-    if "time" not in record:
-        raise RecordRejected("time: missing")
-    try:
-        time_ms = to_ms(parse_instant(record["time"]))
-    except (ValueError, OverflowError) as exc:
-        raise RecordRejected(f"time: {exc}") from None
+    time_ms = _time_ms(record, horizon)
     if "value" not in record:
         raise RecordRejected("value: missing")
     value = _number(record["value"])
@@ -119,14 +177,14 @@ def validate_record(record: Any, directory: SeriesDirectory) -> tuple[int, int, 
 
 
 def validate(
-    records: Iterable[Any], directory: SeriesDirectory, *, first_index: int = 0
+    records: Iterable[Any], directory: SeriesDirectory, *, horizon: Horizon, first_index: int = 0
 ) -> IngestResult:
     """Validate every record; the good ones are collected, the bad ones listed by position."""
     result = IngestResult()
     good = result.readings
     for index, record in enumerate(records, start=first_index):
         try:
-            sid, time_ms, value = validate_record(record, directory)
+            sid, time_ms, value = validate_record(record, directory, horizon)
         except RecordRejected as exc:
             result.rejected.append({"index": index, "error": str(exc)})
             continue
@@ -138,10 +196,15 @@ def validate(
 
 
 def ingest(
-    session: Session, records: Iterable[Any], directory: SeriesDirectory, *, first_index: int = 0
+    session: Session,
+    records: Iterable[Any],
+    directory: SeriesDirectory,
+    *,
+    horizon: Horizon,
+    first_index: int = 0,
 ) -> IngestResult:
     """Validate and store a batch; a (series, time) already stored counts as a duplicate."""
-    result = validate(records, directory, first_index=first_index)
+    result = validate(records, directory, horizon=horizon, first_index=first_index)
     series, times, values = result.readings.arrays()
     result.accepted = store.insert(session, series, times, values)
     result.duplicates = len(series) - result.accepted
@@ -169,7 +232,11 @@ def ingest_arrays(
     times_ms: NDArray[np.int64],
     values: NDArray[np.float64],
 ) -> IngestResult:
-    """Store readings given as arrays; rejected positions are reported like any bad record."""
+    """Store readings given as arrays; rejected positions are reported like any bad record.
+
+    For readings generated in the process's own (possibly simulated) time: their times are not
+    checked against a clock.
+    """
     ok = check_arrays(directory, series, values)
     result = IngestResult()
     for index in np.flatnonzero(~ok).tolist():
@@ -181,6 +248,7 @@ def ingest_arrays(
                     "value": float(values[index]),
                 },
                 directory,
+                None,
             )
             reason = "invalid reading"
         except RecordRejected as exc:

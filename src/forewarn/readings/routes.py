@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from forewarn.api.deps import ScopeDep, SessionDep, SettingsDep, require
+from forewarn.api.deps import NowDep, ScopeDep, SessionDep, SettingsDep, require
 from forewarn.api.schemas import ErrorResponse
 from forewarn.auth.devices import ingest_as
 from forewarn.auth.permissions import Permission
@@ -17,6 +17,7 @@ from forewarn.auth.ratelimit import enforce
 from forewarn.catalogue import service as catalogue
 from forewarn.db import on_commit
 from forewarn.errors import InvalidInput, PayloadTooLarge
+from forewarn.ingest.pipeline import Horizon
 from forewarn.readings import service as store
 from forewarn.readings.schemas import IngestSummary, Point, ReadingBatch, ReadingIn, SeriesReadings
 from forewarn.timeutil import from_ms, to_ms
@@ -37,12 +38,14 @@ def post_readings(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    now: NowDep,
     principal: Annotated[Principal, require(Permission.READINGS_WRITE)],
 ) -> IngestSummary:
     """Store good readings once each; report duplicates and rejected records by position.
 
     A device key writes only its listed sites, a user only its own scope: other records are
-    rejected by position like any bad record.
+    rejected by position like any bad record. So is a reading dated more than
+    `ingest_max_ahead_s` ahead of the server's clock.
     """
     enforce(request.app.state.rate_limits.ingest, principal.actor, "ingest")
     if len(batch.readings) > settings.max_batch_readings:
@@ -51,7 +54,8 @@ def post_readings(
             details={"limit": settings.max_batch_readings},
         )
     directory = request.app.state.directory.get(session)
-    result = ingest_as(session, principal, batch.readings, directory)
+    horizon = Horizon.at(now, settings.ingest_max_ahead_s)
+    result = ingest_as(session, principal, batch.readings, directory, horizon)
     for listener in request.app.state.ingest_listeners:
         on_commit(session, partial(listener, result.readings))
     return IngestSummary.model_validate(result.summary())
