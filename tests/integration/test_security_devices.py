@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from forewarn.auth.models import DeviceKey
 from forewarn.catalogue.models import Series
+from forewarn.ingest.pipeline import UNWRITABLE
 from forewarn.readings.models import Reading
 from tests.factories import load_catalogue
 
@@ -73,8 +74,8 @@ def test_device_writes_its_sites_only_and_others_are_rejected_by_position(
         assert answer.status_code == 200, answer.text
         rejected = {r["index"]: r["error"] for r in answer.json()["rejected"]}
         assert sorted(rejected) == [1, 2, 3]
-        assert "not writable" in rejected[1]
-        assert "not writable" in rejected[2]
+        assert rejected[1] == UNWRITABLE
+        assert rejected[2] == UNWRITABLE
         assert rejected[3].startswith("time:")
     assert _stored(sessions) == [(ch4, 1777593600000), (ch4, 1777593660000)]
 
@@ -122,3 +123,30 @@ def test_key_creation_checks_sites_and_permission(client, client_as, sessions):
         duty.post("/api/v1/devices", json={"name": "x", "sites": ["cdc-baiyin"]}).status_code == 403
     )
     assert duty.get("/api/v1/devices").status_code == 403
+
+
+def test_a_restricted_caller_cannot_tell_which_series_exist_outside_its_sites(
+    client, anon_client, sessions
+):
+    load_catalogue(sessions)
+    ids = _series(sessions)
+    key = _make_key(client)["key"]
+    at = "2026-05-01T00:00:00Z"
+    batch = {
+        "readings": [
+            {"site": "gauge-lanzhou", "indicator": "water_level", "time": at, "value": 1},
+            {"site": "gauge-lanzhou", "indicator": "made_up", "time": at, "value": 1},
+            {"series": ids[("gauge-lanzhou", "water_level")], "time": at, "value": 1},
+            {"series": 99999, "time": at, "value": 1},
+            # out of range too: its range must not be told either
+            {"site": "gauge-lanzhou", "indicator": "water_level", "time": at, "value": -5},
+        ]
+    }
+    answer = anon_client.post("/api/v1/readings", json=batch, headers={"X-API-Key": key})
+    assert answer.status_code == 200, answer.text
+    assert [r["error"] for r in answer.json()["rejected"]] == [UNWRITABLE] * 5
+    # an administrator (every series) is told what exactly is wrong
+    told = client.post("/api/v1/readings", json=batch).json()["rejected"]
+    assert [r["index"] for r in told] == [1, 3, 4]
+    assert "unknown series 99999" in told[1]["error"]
+    assert "physical minimum" in told[2]["error"]

@@ -23,6 +23,7 @@ from forewarn.catalogue.models import Department, Series
 from forewarn.common import Level
 from forewarn.db import session_scope
 from forewarn.detect.signals import Signal, SignalState
+from forewarn.ingest.pipeline import UNWRITABLE
 from forewarn.notify.models import InboxItem
 from forewarn.warnings.apply import apply_signals
 from forewarn.warnings.models import Warning
@@ -250,7 +251,7 @@ def _ingest(c, w: World) -> set[str]:
     assert answer.status_code == 200, answer.text
     rejected = {r["index"] for r in answer.json()["rejected"]}
     for r in answer.json()["rejected"]:
-        assert "not writable" in r["error"]
+        assert r["error"] == UNWRITABLE
     assert answer.json()["accepted"] == len(ids) - len(rejected)
     return {w.series[sid] for i, sid in enumerate(ids) if i not in rejected}
 

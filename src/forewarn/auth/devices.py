@@ -23,7 +23,6 @@ from forewarn.ingest.pipeline import Horizon, IngestResult, validate
 from forewarn.readings import service as store
 from forewarn.scope import Scope
 
-NOT_WRITABLE = "series: not writable by this caller (site not listed for the key, or out of scope)"
 NOTHING = Scope(region_paths=(), fields=frozenset())
 
 
@@ -119,26 +118,6 @@ def writable_series(session: Session, principal: Principal) -> frozenset[int] | 
     return frozenset(ids)
 
 
-def restrict(result: IngestResult, allowed: frozenset[int] | None) -> None:
-    """Move validated readings of series outside `allowed` to the rejected, by position."""
-    if allowed is None:
-        return
-    good = result.readings
-    keep = [i for i, sid in enumerate(good.series) if sid in allowed]
-    if len(keep) == len(good.series):
-        return
-    result.rejected.extend(
-        {"index": good.index[i], "error": NOT_WRITABLE}
-        for i, sid in enumerate(good.series)
-        if sid not in allowed
-    )
-    result.rejected.sort(key=lambda r: int(r["index"]))
-    good.index = [good.index[i] for i in keep]
-    good.series = [good.series[i] for i in keep]
-    good.times_ms = [good.times_ms[i] for i in keep]
-    good.values = [good.values[i] for i in keep]
-
-
 def ingest_as(
     session: Session,
     principal: Principal,
@@ -147,8 +126,8 @@ def ingest_as(
     horizon: Horizon,
 ) -> IngestResult:
     """Validate, keep what `principal` may write, store once, and log the batch in the audit."""
-    result = validate(records, directory, horizon=horizon)
-    restrict(result, writable_series(session, principal))
+    writable = writable_series(session, principal)
+    result = validate(records, directory, horizon=horizon, writable=writable)
     series, times, values = result.readings.arrays()
     result.accepted = store.insert(session, series, times, values)
     result.duplicates = len(series) - result.accepted

@@ -113,6 +113,15 @@ def _check_codes(record: Mapping[str, Any], info: SeriesInfo) -> None:
             )
 
 
+class UnknownSeries(RecordRejected):
+    """The record names no series of the catalogue."""
+
+
+UNWRITABLE = "series: no series this caller may write (unknown, or outside the caller's sites)"
+"""What a restricted caller hears of a series it may not write, and of one that does not exist:
+the same words, so that answers do not tell which series exist outside its scope."""
+
+
 def _series_id(record: Mapping[str, Any], directory: SeriesDirectory) -> int:
     ref = record.get("series")
     if ref is not None and ref != "":
@@ -123,7 +132,7 @@ def _series_id(record: Mapping[str, Any], directory: SeriesDirectory) -> int:
         if isinstance(ref, bool) or (isinstance(ref, float) and not ref.is_integer()):
             raise RecordRejected(f"series: not an id: {ref!r}")
         if sid not in directory.by_id:
-            raise RecordRejected(f"series: unknown series {_clip(str(sid))}")
+            raise UnknownSeries(f"series: unknown series {_clip(str(sid))}")
         _check_codes(record, directory.by_id[sid])
         return sid
     site, indicator = record.get("site"), record.get("indicator")
@@ -131,7 +140,7 @@ def _series_id(record: Mapping[str, Any], directory: SeriesDirectory) -> int:
         raise RecordRejected("series: give `series` (an id) or both `site` and `indicator`")
     sid_or_none = directory.by_codes.get((str(site), str(indicator)))
     if sid_or_none is None:
-        raise RecordRejected(
+        raise UnknownSeries(
             f"series: no series for site {str(site)[:64]!r} and indicator {str(indicator)[:64]!r}"
         )
     return sid_or_none
@@ -151,15 +160,27 @@ def _time_ms(record: Mapping[str, Any], horizon: Horizon | None) -> int:
 
 
 def validate_record(
-    record: Any, directory: SeriesDirectory, horizon: Horizon | None
+    record: Any,
+    directory: SeriesDirectory,
+    horizon: Horizon | None,
+    writable: frozenset[int] | None = None,
 ) -> tuple[int, int, float]:
     """(series id, epoch ms, value) of one record, or RecordRejected naming the field.
 
-    `horizon` None checks no time against a clock (readings generated in simulated time).
+    `horizon` None checks no time against a clock (readings generated in simulated time);
+    `writable` None lets every series be written, else only those ids (checked before anything
+    is said of the series itself, such as its physical range).
     """
     if not isinstance(record, Mapping):
         raise RecordRejected("record: must be an object with series, time and value")
-    sid = _series_id(record, directory)
+    try:
+        sid = _series_id(record, directory)
+    except UnknownSeries:
+        if writable is None:
+            raise
+        raise RecordRejected(UNWRITABLE) from None
+    if writable is not None and sid not in writable:
+        raise RecordRejected(UNWRITABLE)
     time_ms = _time_ms(record, horizon)
     if "value" not in record:
         raise RecordRejected("value: missing")
@@ -177,14 +198,19 @@ def validate_record(
 
 
 def validate(
-    records: Iterable[Any], directory: SeriesDirectory, *, horizon: Horizon, first_index: int = 0
+    records: Iterable[Any],
+    directory: SeriesDirectory,
+    *,
+    horizon: Horizon,
+    first_index: int = 0,
+    writable: frozenset[int] | None = None,
 ) -> IngestResult:
     """Validate every record; the good ones are collected, the bad ones listed by position."""
     result = IngestResult()
     good = result.readings
     for index, record in enumerate(records, start=first_index):
         try:
-            sid, time_ms, value = validate_record(record, directory, horizon)
+            sid, time_ms, value = validate_record(record, directory, horizon, writable)
         except RecordRejected as exc:
             result.rejected.append({"index": index, "error": str(exc)})
             continue
