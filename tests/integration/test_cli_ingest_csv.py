@@ -66,6 +66,18 @@ def test_a_header_with_spaces_after_the_commas_is_read(catalogue, settings, sess
     assert _stored(sessions) == 1
 
 
+def test_a_row_with_more_cells_than_the_header_is_rejected(catalogue, settings, sessions, tmp_path):
+    # a decimal comma left unquoted: "1512,5" would have stored 1512
+    path = tmp_path / "comma.csv"
+    path.write_text(HEADER + _row(0, "1512,5") + _row(1, 1512.5), "utf-8")
+    result = _run(settings, "ingest", "csv", str(path))
+    assert result.exit_code == 3, result.output
+    assert "comma.csv:2: row: 5 cells, the header names 4" in result.output
+    assert "2 rows, 1 stored, 0 already stored, 1 rejected" in result.output
+    with sessions() as s:
+        assert s.scalars(select(Reading.value)).all() == [1512.5]
+
+
 def _gbk_file(tmp_path, rows: int, bad_row: int):
     path = tmp_path / "gbk.csv"
     with path.open("wb") as out:

@@ -20,7 +20,7 @@ from forewarn.cli.common import DataDir, cli_actor, console, err_console, settin
 from forewarn.config import Settings
 from forewarn.db import make_engine, make_session_factory, session_scope
 from forewarn.ingest.directory import SeriesDirectory
-from forewarn.ingest.pipeline import Horizon, ingest
+from forewarn.ingest.pipeline import BadRecord, Horizon, ingest
 from forewarn.migrate import upgrade
 from forewarn.timeutil import utcnow
 
@@ -111,17 +111,27 @@ class _Rows:
             if cells:
                 return start, cells
 
-    def chunk(self, size: int) -> tuple[list[int], list[dict[str, str]]]:
+    def record(self, cells: list[str]) -> dict[str, str] | BadRecord:
+        """The row as a record; a row with more cells than the header names is refused (an
+        unquoted comma, as in a decimal comma `1,5`, would otherwise store the wrong value)."""
+        if len(cells) > len(self.header):
+            return BadRecord(
+                f"row: {len(cells)} cells, the header names {len(self.header)} "
+                "(an unquoted comma in a value?)"
+            )
+        return dict(zip(self.header, cells, strict=False))
+
+    def chunk(self, size: int) -> tuple[list[int], list[dict[str, str] | BadRecord]]:
         """Up to `size` rows: their start lines and their records.
 
         At a part that cannot be read, the rows before it are returned and `stopped` is set.
         """
         starts: list[int] = []
-        records: list[dict[str, str]] = []
+        records: list[dict[str, str] | BadRecord] = []
         try:
             while len(records) < size and (row := self._next()) is not None:
                 starts.append(row[0])
-                records.append(dict(zip(self.header, row[1], strict=False)))
+                records.append(self.record(row[1]))
         except FileUnusable as exc:
             self.stopped = exc
         return starts, records
@@ -215,7 +225,7 @@ def _store_chunk(
     file: Path,
     directory: SeriesDirectory,
     starts: list[int],
-    records: list[dict[str, str]],
+    records: list[dict[str, str] | BadRecord],
     totals: _Totals,
     show: int,
 ) -> None:

@@ -113,6 +113,14 @@ def _check_codes(record: Mapping[str, Any], info: SeriesInfo) -> None:
             )
 
 
+@dataclass(frozen=True)
+class BadRecord:
+    """A record its source could not read (a CSV row with more cells than its header names),
+    rejected by position like any other, with the source's reason."""
+
+    reason: str
+
+
 class UnknownSeries(RecordRejected):
     """The record names no series of the catalogue."""
 
@@ -171,6 +179,8 @@ def validate_record(
     `writable` None lets every series be written, else only those ids (checked before anything
     is said of the series itself, such as its physical range).
     """
+    if isinstance(record, BadRecord):
+        raise RecordRejected(record.reason)
     if not isinstance(record, Mapping):
         raise RecordRejected("record: must be an object with series, time and value")
     try:
