@@ -64,21 +64,38 @@ def format_path(path: Path_) -> str:
     return out
 
 
-def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+@dataclass(frozen=True)
+class _Duplicate:
+    path: Path_
+    line: int
+    first_line: int
+
+
+def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], dups: list[_Duplicate]) -> None:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
+        first: dict[tuple[str, str], int] = {}
         for key_node, value_node in node.value:
             key = key_node.value
-            lines[(*path, key)] = key_node.start_mark.line + 1
-            _walk(value_node, (*path, key), lines)
-            lines[(*path, key)] = key_node.start_mark.line + 1
+            line = key_node.start_mark.line + 1
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != MERGE_TAG:
+                ident = (key_node.tag, key)
+                if ident in first:
+                    dups.append(_Duplicate((*path, key), line, first[ident]))
+                first.setdefault(ident, line)
+            lines[(*path, key)] = line
+            _walk(value_node, (*path, key), lines, dups)
+            lines[(*path, key)] = line
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*path, index), lines)
+            _walk(item, (*path, index), lines, dups)
 
 
 def parse_yaml(text: str, file: str = "<string>") -> YamlDocument:
-    """Parse YAML text, raising ConfigInvalid (with the line) on syntax errors."""
+    """Parse YAML text; ConfigInvalid (with the line) on syntax errors and duplicate keys."""
     try:
         data = yaml.safe_load(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -88,8 +105,21 @@ def parse_yaml(text: str, file: str = "<string>") -> YamlDocument:
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigInvalid([ConfigIssue(file, line, "", f"YAML syntax: {problem}")]) from None
     doc = YamlDocument(file=file, data=data)
+    dups: list[_Duplicate] = []
     if node is not None:
-        _walk(node, (), doc.lines)
+        _walk(node, (), doc.lines, dups)
+    if dups:
+        raise ConfigInvalid(
+            [
+                ConfigIssue(
+                    file,
+                    d.line,
+                    format_path(d.path),
+                    f"duplicate key {d.path[-1]!r} (first on line {d.first_line})",
+                )
+                for d in dups
+            ]
+        )
     return doc
 
 

@@ -82,3 +82,34 @@ def test_duplicate_codes_and_yaml_syntax_are_reported():
         parse_yaml("regions: [\n  - {code: 1", "bad.yaml")
     assert caught.value.issues[0].file == "bad.yaml"
     assert "YAML syntax" in caught.value.issues[0].message
+
+
+def test_a_key_written_twice_is_refused_with_both_lines():
+    text = (
+        GOOD.replace('    region: "620100"\n', '    region: "620100"\n    region: "620000"\n')
+        + 'sites:\n  - {code: g2, name: Other, region: "620100", field: natural_disaster}\n'
+    )
+    with pytest.raises(ConfigInvalid) as caught:
+        parse_yaml(text, "cat.yaml")
+    assert [str(i) for i in caught.value.issues] == [
+        "cat.yaml:12: sites[0].region: duplicate key 'region' (first on line 11)",
+        "cat.yaml:15: sites: duplicate key 'sites' (first on line 8)",
+    ]
+    with pytest.raises(ConfigInvalid, match=r"<string>:1: a\.b: duplicate key 'b'"):
+        parse_yaml("a: {b: 1, b: 2}")
+
+
+def test_merge_keys_and_equal_keys_of_other_types_are_not_duplicates():
+    doc = parse_yaml('base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  x: 3\nd: {1: a, "1": b}\n')
+    assert doc.data["c"] == {"x": 3, "y": 2}
+    assert doc.data["d"] == {1: "a", "1": "b"}
+
+
+def test_rules_and_policy_files_refuse_duplicate_keys_too():
+    from forewarn.detect.ruleset import rules_from_text
+    from forewarn.warnings.policy import parse_policy
+
+    with pytest.raises(ConfigInvalid, match=r"rules\.yaml:3: rules: duplicate key 'rules'"):
+        rules_from_text("rules: []\n\nrules: []\n", "rules.yaml")
+    with pytest.raises(ConfigInvalid, match=r"policy\.yaml:2: routes: duplicate key 'routes'"):
+        parse_policy("routes: []\nroutes: []\n", "policy.yaml")
