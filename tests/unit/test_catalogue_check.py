@@ -113,3 +113,29 @@ def test_rules_and_policy_files_refuse_duplicate_keys_too():
         rules_from_text("rules: []\n\nrules: []\n", "rules.yaml")
     with pytest.raises(ConfigInvalid, match=r"policy\.yaml:2: routes: duplicate key 'routes'"):
         parse_policy("routes: []\nroutes: []\n", "policy.yaml")
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("field: natural_disaster}", "field: natural_disaster, range: [.nan, 5]}"),
+         "cat.yaml:7: indicators[0].range[0]: Input should be a finite number"),
+        (("field: natural_disaster}", "field: natural_disaster, range: [0, .inf]}"),
+         "cat.yaml:7: indicators[0].range[1]: Input should be a finite number"),
+        (("interval: 15m", "interval: .nan"),
+         "cat.yaml:13: sites[0].series[0].interval: Value error, duration must be a finite"),
+        (("interval: 15m", "interval: .inf"),
+         "cat.yaml:13: sites[0].series[0].interval: Value error, duration must be a finite"),
+        (("interval: 15m", "interval: 1" + "0" * 400 + "s"),
+         "cat.yaml:13: sites[0].series[0].interval: Value error, duration must be a finite"),
+        (("level: province}", "level: province, center: [.nan, 36]}"),
+         "cat.yaml:5: regions[1].center[0]: Input should be a finite number"),
+        (("level: province}", "level: province, center: [36, 103]}"),
+         "cat.yaml:5: regions[1].center: Value error, center must be [longitude, latitude]"),
+        (('region: "620100"', 'region: "620100"\n    location: [103, .nan]'),
+         "cat.yaml:12: sites[0].location[1]: Input should be a finite number"),
+    ],
+)  # fmt: skip
+def test_numbers_must_be_finite(change, expected):
+    issues = _issues(GOOD.replace(*change))
+    assert any(i.startswith(expected) for i in issues), issues

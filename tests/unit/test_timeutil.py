@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta, timezone
 
-from forewarn.timeutil import iso, span
+import pytest
+
+from forewarn.timeutil import iso, parse_duration, span
 
 
 def test_iso_is_isoformat_and_equal_instants_in_other_zones_keep_their_own_text():
@@ -22,3 +25,9 @@ def test_span_is_the_timedelta_of_its_seconds_whether_int_or_float():
     assert span(90.0) == timedelta(seconds=90)
     assert span(0.25) == timedelta(milliseconds=250)
     assert span(90) is span(90.0)  # one object per duration
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, 10**400, "1" + "0" * 400 + "s"])
+def test_a_duration_must_be_finite(value):
+    with pytest.raises(ValueError, match="finite"):
+        parse_duration(value)
