@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from forewarn.cli.common import console, fail_config
+from forewarn.cli.common import console, fail_config, labelled, print_error
 from forewarn.yamlsource import ConfigInvalid, YamlDocument, read_yaml
 
 
@@ -73,12 +73,10 @@ def check(
             run = checker_for(doc.data)
             if run is None:
                 known = ", ".join(sorted(CHECKERS))
-                console.print(
-                    f"[red]error[/red] {path}: unknown kind of file (top-level keys: {known})"
-                )
+                print_error(f"{path}: unknown kind of file (top-level keys: {known})")
                 failed = True
                 continue
-            console.print(f"[green]ok[/green] {path}: {run(doc)}", soft_wrap=True)
+            console.print(labelled("ok", "green", f"{path}: {run(doc)}"), soft_wrap=True)
         except ConfigInvalid as exc:
             fail_config(exc)
             failed = True
