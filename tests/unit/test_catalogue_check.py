@@ -139,3 +139,41 @@ def test_rules_and_policy_files_refuse_duplicate_keys_too():
 def test_numbers_must_be_finite(change, expected):
     issues = _issues(GOOD.replace(*change))
     assert any(i.startswith(expected) for i in issues), issues
+
+
+SQUARE = "[[[103, 36], [104, 36], [104, 37], [103, 37], [103, 36]]]"
+
+
+@pytest.mark.parametrize(
+    ("boundary", "expected"),
+    [
+        ("{type: Polygon, coordinates: [...]}", "coordinates[0] must be a ring of at least 4"),
+        ("{type: Polygon}", "coordinates must be a list of rings"),
+        ("{type: Point, coordinates: [103, 36]}", "boundary must be a GeoJSON Polygon"),
+        (f"{{type: Polygon, coordinates: {SQUARE.replace('[103, 37]', '[103, 97]')}}}",
+         "coordinates[0][3] must be [longitude, latitude] in degrees"),
+        (f"{{type: Polygon, coordinates: {SQUARE.replace('[104, 36]', '[.nan, 36]')}}}",
+         "coordinates[0][1] must be [longitude, latitude] in degrees"),
+        ("{type: Polygon, coordinates: [[[103, 36], [104, 36], [103, 36]]]}",
+         "coordinates[0] must be a ring of at least 4 positions"),
+        (f"{{type: Polygon, coordinates: {SQUARE.replace(', [103, 36]]]', ', [103, 36.5]]]')}}}",
+         "coordinates[0] must end where it starts"),
+        ("{type: MultiPolygon, coordinates: [[[[1, 2], [3, 4]]]]}",
+         "coordinates[0][0] must be a ring of at least 4 positions"),
+    ],
+)  # fmt: skip
+def test_a_boundary_must_be_a_real_polygon_in_degrees(boundary, expected):
+    text = GOOD.replace("level: province}", f"level: province, boundary: {boundary}}}")
+    issues = _issues(text)
+    assert any(
+        i.startswith("cat.yaml:5: regions[1].boundary: Value error, " + expected) for i in issues
+    ), issues
+
+
+def test_good_boundaries_pass():
+    for boundary in (
+        f"{{type: Polygon, coordinates: {SQUARE}}}",
+        f"{{type: MultiPolygon, coordinates: [{SQUARE}, {SQUARE}]}}",
+    ):
+        text = GOOD.replace("level: province}", f"level: province, boundary: {boundary}}}")
+        assert _issues(text) == []

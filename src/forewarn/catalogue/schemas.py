@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, field_validator
 
 from forewarn.api.schemas import ApiModel
+from forewarn.catalogue.geojson import check_boundary
 from forewarn.timeutil import parse_duration
 
 Code = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
@@ -50,8 +51,8 @@ class RegionIn(_Strict):
     @field_validator("boundary")
     @classmethod
     def _geojson(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is not None and value.get("type") not in {"Polygon", "MultiPolygon"}:
-            raise ValueError("boundary must be a GeoJSON Polygon or MultiPolygon geometry")
+        if value is not None:
+            check_boundary(value)
         return value
 
 
