@@ -29,6 +29,18 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
+def current_revision(engine: Engine) -> str:
+    """The store's revision ("none" for a store without tables)."""
+    with engine.connect() as connection:
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return ", ".join(heads) or "none"
+
+
+def revision_ids() -> set[str]:
+    """The ids of every packaged revision."""
+    return {r.revision for r in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
+
+
 def is_current(engine: Engine) -> bool:
     """True when the store is at the newest revision."""
     script = ScriptDirectory.from_config(alembic_config(str(engine.url)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -59,10 +60,18 @@ def parse_duration(text: str | int | float) -> float:
     """Seconds in a duration such as ``90s``, ``5m``, ``1h30m``, ``7d`` (numbers are seconds)."""
     if isinstance(text, bool):
         raise ValueError("duration must be a string like 5m or a number of seconds")
-    if isinstance(text, int | float):
-        if text < 0:
-            raise ValueError("duration must not be negative")
-        return float(text)
+    try:
+        total = float(text) if isinstance(text, int | float) else _parse_duration_text(text)
+    except OverflowError:  # an int beyond float's range
+        total = math.inf
+    if not math.isfinite(total):
+        raise ValueError("duration must be a finite number of seconds")
+    if total < 0:
+        raise ValueError("duration must not be negative")
+    return total
+
+
+def _parse_duration_text(text: str) -> float:
     raw = text.strip()
     pos, total = 0, 0.0
     for match in _DURATION.finditer(raw):

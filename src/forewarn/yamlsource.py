@@ -64,21 +64,65 @@ def format_path(path: Path_) -> str:
     return out
 
 
-def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
+MERGE_TAG = "tag:yaml.org,2002:merge"
+# Nodes an alias may repeat in all: beyond, a few lines could expand to billions ("billion laughs").
+MAX_ALIASED_NODES = 100_000
+
+
+@dataclass
+class _Walker:
+    """Notes the line of every path and duplicate keys; refuses recursive or exploding aliases."""
+
+    file: str
+    lines: dict[Path_, int]
+    issues: list[ConfigIssue] = field(default_factory=list)
+    seen: set[int] = field(default_factory=set)
+    open: set[int] = field(default_factory=set)
+    repeated: int = 0
+
+    def walk(self, node: yaml.Node, path: Path_) -> None:
+        """Walk `node`, found at `path`."""
+        line = node.start_mark.line + 1
+        self.lines[path] = line
+        if id(node) in self.open:
+            raise self._refuse(line, path, "an alias refers to a node that contains it")
+        if id(node) in self.seen:
+            self.repeated += 1
+            if self.repeated > MAX_ALIASED_NODES:
+                message = f"aliases repeat more than {MAX_ALIASED_NODES} nodes"
+                raise self._refuse(line, path, message)
+        self.seen.add(id(node))
+        self.open.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            self._mapping(node, path)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self.walk(item, (*path, index))
+        self.open.discard(id(node))
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> None:
+        first: dict[tuple[str, str], int] = {}
         for key_node, value_node in node.value:
             key = key_node.value
-            lines[(*path, key)] = key_node.start_mark.line + 1
-            _walk(value_node, (*path, key), lines)
-            lines[(*path, key)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _walk(item, (*path, index), lines)
+            line = key_node.start_mark.line + 1
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != MERGE_TAG:
+                ident = (key_node.tag, key)
+                if ident in first:
+                    message = f"duplicate key {key!r} (first on line {first[ident]})"
+                    self.issues.append(
+                        ConfigIssue(self.file, line, format_path((*path, key)), message)
+                    )
+                first.setdefault(ident, line)
+            self.lines[(*path, key)] = line
+            self.walk(value_node, (*path, key))
+            self.lines[(*path, key)] = line
+
+    def _refuse(self, line: int, path: Path_, message: str) -> ConfigInvalid:
+        return ConfigInvalid([ConfigIssue(self.file, line, format_path(path), message)])
 
 
 def parse_yaml(text: str, file: str = "<string>") -> YamlDocument:
-    """Parse YAML text, raising ConfigInvalid (with the line) on syntax errors."""
+    """Parse YAML text; ConfigInvalid (with the line) on syntax errors and duplicate keys."""
     try:
         data = yaml.safe_load(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -87,9 +131,14 @@ def parse_yaml(text: str, file: str = "<string>") -> YamlDocument:
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigInvalid([ConfigIssue(file, line, "", f"YAML syntax: {problem}")]) from None
+    except RecursionError:
+        raise ConfigInvalid([ConfigIssue(file, None, "", "YAML nested too deeply")]) from None
     doc = YamlDocument(file=file, data=data)
     if node is not None:
-        _walk(node, (), doc.lines)
+        walker = _Walker(file, doc.lines)
+        walker.walk(node, ())
+        if walker.issues:
+            raise ConfigInvalid(walker.issues)
     return doc
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from forewarn.catalogue import loader
+from forewarn.catalogue import loader, service
 from forewarn.catalogue.models import Department, Region, Series, Site
 from forewarn.catalogue.schemas import CatalogueFile
 from forewarn.db import session_scope
+from forewarn.scope import Scope
+from forewarn.warnings.models import Silence, Warning
 from forewarn.yamlsource import ConfigInvalid, read_yaml, validate_model
 from tests.factories import DATA, NOW, load_catalogue
 
@@ -83,3 +85,94 @@ def test_api_errors_have_the_documented_shape(client, sessions):
     assert body["code"] == "invalid_input"
     assert body["details"][0]["field"] == "query.limit"
     assert client.get("/api/v1/openapi.json").json()["info"]["title"] == "forewarn"
+
+
+MOVE_A = """\
+fields:
+  - {code: natural_disaster, name: Natural disasters}
+regions:
+  - {code: "620000", name: 甘肃省, level: province}
+  - {code: "620100", name: 兰州市, level: city, parent: "620000"}
+  - {code: "620200", name: 嘉峪关市, level: city, parent: "620000"}
+  - {code: "620102", name: 城关区, level: county, parent: "620100"}
+  - {code: "620102001", name: 某街道, level: township, parent: "620102"}
+indicators:
+  - {code: water_level, name: Water level, unit: m, kind: gauge, field: natural_disaster}
+sites:
+  - code: s-township
+    name: 街道站
+    region: "620102001"
+    field: natural_disaster
+    series: [{indicator: water_level, interval: 15m}]
+"""
+MOVE_B = """\
+regions:
+  - {code: "620102", name: 城关区, level: county, parent: "620200"}
+"""
+
+
+def _load_text(sessions, tmp_path, text: str, name: str = "cat.yaml") -> dict[str, int]:
+    path = tmp_path / name
+    path.write_text(text, "utf-8")
+    return load_catalogue(sessions, path)
+
+
+def _warning_at(region: str, path: str) -> Warning:
+    return Warning(
+        fingerprint=f"fp:{region}", rule="r", status="firing", title="t", labels={},
+        field="natural_disaster", region_code=region, region_path=path, started_at=NOW,
+        updated_at=NOW, message="", score=0.0, reactivations=0, flapping=False, changes=[],
+        routing={}, explanation={}, escalation_step=0,
+    )  # fmt: skip
+
+
+def _paths(sessions) -> dict[str, str]:
+    with sessions() as s:
+        return dict(s.execute(select(Region.code, Region.path)).all())
+
+
+def test_moving_a_region_moves_its_subtree_and_the_copies_of_its_path(sessions, tmp_path):
+    _load_text(sessions, tmp_path, MOVE_A)
+    old = "/620000/620100/620102/"
+    with session_scope(sessions) as s:
+        s.add(_warning_at("620102001", old + "620102001/"))
+        s.add(_warning_at("620100", "/620000/620100/"))
+        s.add(Silence(
+            matchers=['rule="r"'], starts_at=NOW, ends_at=NOW, reason="x", created_by="x",
+            created_at=NOW, updated_at=NOW, region_paths=[old, "/620000/620100/"],
+        ))  # fmt: skip
+    _load_text(sessions, tmp_path, MOVE_B, "move.yaml")
+    new = "/620000/620200/620102/"
+    assert _paths(sessions)["620102001"] == new + "620102001/"
+    with sessions() as s:
+        in_620200 = Scope(region_paths=(new.removesuffix("620102/"),), fields=None)
+        in_620100 = Scope(region_paths=("/620000/620100/",), fields=None)
+        assert [x.code for x in s.scalars(service.query_sites(s, scope=in_620200))] == [
+            "s-township"
+        ]
+        assert list(s.scalars(service.query_sites(s, scope=in_620100))) == []
+        paths = dict(s.execute(select(Warning.region_code, Warning.region_path)).all())
+        assert paths == {"620102001": new + "620102001/", "620100": "/620000/620100/"}
+        assert s.scalar(select(Silence.region_paths)) == [new, "/620000/620100/"]
+
+
+def test_a_cycle_or_a_level_clash_through_the_store_is_refused_whole(sessions, tmp_path):
+    _load_text(sessions, tmp_path, MOVE_A)
+    before = _paths(sessions)
+    cycle = 'regions:\n  - {code: "620000", name: 甘肃省, level: township, parent: "620102"}\n'
+    with pytest.raises(ConfigInvalid) as caught:
+        _load_text(sessions, tmp_path, cycle, "cycle.yaml")
+    messages = [str(i) for i in caught.value.issues]
+    assert any(
+        m.endswith("cycle.yaml:2: regions[0].parent: regions form a cycle: "
+                   "620000 -> 620102 -> 620100 -> 620000")
+        for m in messages
+    ), messages  # fmt: skip
+    assert any(
+        "regions[0].level: a township cannot contain the city '620100', city '620200'" in m
+        for m in messages
+    ), messages
+    demote = 'regions:\n  - {code: "620102", name: 城关区, level: township, parent: "620100"}\n'
+    with pytest.raises(ConfigInvalid, match="cannot contain the township '620102001'"):
+        _load_text(sessions, tmp_path, demote, "demote.yaml")
+    assert _paths(sessions) == before

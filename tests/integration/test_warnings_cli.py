@@ -82,3 +82,16 @@ def test_check_validates_a_policy_file_with_locations(tmp_path):
     failed = CliRunner().invoke(app, ["check", str(bad)], env={"COLUMNS": "200"})
     assert failed.exit_code == 1
     assert f"{bad}:3: routes.group_wait" in failed.output
+
+
+def test_titles_and_messages_are_printed_as_written_not_as_markup(cli, sessions):
+    with session_scope(sessions) as s:
+        warning = s.scalars(select(Warning)).one()
+        warning.title, warning.message = "[b]CH4[/b]", "CH4 [/b] 1.2%"
+    listed = cli("warnings", "list")
+    assert listed.exit_code == 0, listed.output
+    assert "[b]CH4[/b]" in listed.output
+    shown = cli("warnings", "show", "1")
+    assert shown.exit_code == 0, shown.output
+    assert "#1 [b]CH4[/b]" in shown.output
+    assert "message: CH4 [/b] 1.2%" in shown.output

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from forewarn.timeutil import describe_span, iso, span
+from forewarn.timeutil import describe_span, iso, parse_duration, span
 
 
 def test_iso_is_isoformat_and_equal_instants_in_other_zones_keep_their_own_text():
@@ -40,3 +41,9 @@ def test_span_is_the_timedelta_of_its_seconds_whether_int_or_float():
 )
 def test_a_span_is_described_in_its_two_largest_units_rounded_down(seconds, words):
     assert describe_span(seconds) == words
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, 10**400, "1" + "0" * 400 + "s"])
+def test_a_duration_must_be_finite(value):
+    with pytest.raises(ValueError, match="finite"):
+        parse_duration(value)

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
-from forewarn.catalogue.schemas import CatalogueFile
+from forewarn.catalogue.schemas import CatalogueFile, RegionIn
 from forewarn.yamlsource import ConfigIssue, YamlDocument
 
 LEVEL_DEPTH = {"province": 0, "city": 1, "county": 2, "township": 3}
+# Stored children named in one "cannot contain" error before "and N more".
+NAMED_CHILDREN = 3
+
+
+class RegionNode(NamedTuple):
+    """A region's place in the tree: its level and its parent's code."""
+
+    level: str
+    parent: str | None
 
 
 def _duplicates(doc: YamlDocument, section: str, codes: Iterable[str]) -> list[ConfigIssue]:
@@ -27,7 +37,7 @@ def check_catalogue(
     cat: CatalogueFile,
     *,
     known_fields: set[str] | frozenset[str] = frozenset(),
-    known_regions: dict[str, str] | None = None,
+    known_regions: Mapping[str, RegionNode] | None = None,
     known_departments: set[str] | frozenset[str] = frozenset(),
     known_indicators: set[str] | frozenset[str] = frozenset(),
 ) -> list[ConfigIssue]:
@@ -40,24 +50,13 @@ def check_catalogue(
     issues += _duplicates(doc, "sites", (s.code for s in cat.sites))
 
     fields = set(known_fields) | {f.code for f in cat.fields}
-    region_levels = dict(known_regions or {}) | {r.code: r.level for r in cat.regions}
+    stored = dict(known_regions or {})
+    tree = stored | {r.code: RegionNode(r.level, r.parent) for r in cat.regions}
+    region_levels = {code: node.level for code, node in tree.items()}
     departments = set(known_departments) | {d.code for d in cat.departments}
     indicators = set(known_indicators) | {i.code for i in cat.indicators}
 
-    for i, region in enumerate(cat.regions):
-        if region.parent is None:
-            continue
-        if region.parent not in region_levels:
-            issues.append(doc.issue(("regions", i, "parent"), f"unknown region {region.parent!r}"))
-        elif LEVEL_DEPTH[region_levels[region.parent]] >= LEVEL_DEPTH[region.level]:
-            issues.append(
-                doc.issue(
-                    ("regions", i, "level"),
-                    f"a {region.level} cannot lie inside the "
-                    f"{region_levels[region.parent]} {region.parent!r}",
-                )
-            )
-    issues += _cycles(doc, cat)
+    issues += _region_issues(doc, cat, stored, tree)
     for i, dept in enumerate(cat.departments):
         if dept.region not in region_levels:
             issues.append(
@@ -98,19 +97,72 @@ def check_catalogue(
     return issues
 
 
-def _cycles(doc: YamlDocument, cat: CatalogueFile) -> list[ConfigIssue]:
-    parents = {r.code: r.parent for r in cat.regions}
-    issues = []
+def _region_issues(
+    doc: YamlDocument,
+    cat: CatalogueFile,
+    stored: Mapping[str, RegionNode],
+    tree: Mapping[str, RegionNode],
+) -> list[ConfigIssue]:
+    """Parents, levels and cycles of the tree the store would hold with `cat` loaded."""
+    issues: list[ConfigIssue] = []
+    in_file = {r.code for r in cat.regions}
+    children: dict[str, list[str]] = {}
+    for code, node in stored.items():
+        if node.parent is not None and code not in in_file:
+            children.setdefault(node.parent, []).append(code)
     for i, region in enumerate(cat.regions):
-        seen = {region.code}
-        code = region.parent
-        while code is not None and code in parents:
-            if code in seen:
-                issues.append(doc.issue(("regions", i, "parent"), "regions form a cycle"))
-                break
-            seen.add(code)
-            code = parents[code]
+        issues += _parent_issues(doc, i, region, tree)
+        issues += _children_issues(doc, i, region, sorted(children.get(region.code, ())), tree)
+        issues += _cycle_issues(doc, i, region, tree)
     return issues
+
+
+def _parent_issues(
+    doc: YamlDocument, i: int, region: RegionIn, tree: Mapping[str, RegionNode]
+) -> list[ConfigIssue]:
+    if region.parent is None or region.parent == region.code:
+        return []
+    parent = tree.get(region.parent)
+    if parent is None:
+        return [doc.issue(("regions", i, "parent"), f"unknown region {region.parent!r}")]
+    if LEVEL_DEPTH[parent.level] >= LEVEL_DEPTH[region.level]:
+        message = f"a {region.level} cannot lie inside the {parent.level} {region.parent!r}"
+        return [doc.issue(("regions", i, "level"), message)]
+    return []
+
+
+def _children_issues(
+    doc: YamlDocument,
+    i: int,
+    region: RegionIn,
+    stored_children: list[str],
+    tree: Mapping[str, RegionNode],
+) -> list[ConfigIssue]:
+    """A region's new level must stay above the levels of the children stored below it."""
+    depth = LEVEL_DEPTH[region.level]
+    too_high = [c for c in stored_children if LEVEL_DEPTH[tree[c].level] <= depth]
+    if not too_high:
+        return []
+    named = ", ".join(f"{tree[c].level} {c!r}" for c in too_high[:NAMED_CHILDREN])
+    more = len(too_high) - NAMED_CHILDREN
+    named += f" and {more} more" if more > 0 else ""
+    message = f"a {region.level} cannot contain the {named} already stored below it"
+    return [doc.issue(("regions", i, "level"), message)]
+
+
+def _cycle_issues(
+    doc: YamlDocument, i: int, region: RegionIn, tree: Mapping[str, RegionNode]
+) -> list[ConfigIssue]:
+    """A cycle through `region`, following parents in the file and in the store."""
+    chain = [region.code]
+    code = region.parent
+    while code is not None and code in tree and code not in chain:
+        chain.append(code)
+        code = tree[code].parent
+    if code != region.code:
+        return []
+    cycle = " -> ".join([*chain, region.code])
+    return [doc.issue(("regions", i, "parent"), f"regions form a cycle: {cycle}")]
 
 
 def regions_in_order(cat: CatalogueFile) -> list[int]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from forewarn.catalogue.check import check_catalogue, regions_in_order
+from forewarn.catalogue.check import RegionNode, check_catalogue, regions_in_order
 from forewarn.catalogue.models import (
     CatalogueRevision,
     Department,
@@ -19,6 +20,7 @@ from forewarn.catalogue.models import (
     Site,
 )
 from forewarn.catalogue.schemas import CatalogueFile
+from forewarn.warnings.moves import follow_region_moves
 from forewarn.yamlsource import ConfigInvalid, YamlDocument
 
 
@@ -26,10 +28,21 @@ def known_codes(session: Session) -> dict[str, Any]:
     """Codes already in the store, for checking a file that refers to them."""
     return {
         "known_fields": set(session.scalars(select(FieldDomain.code))),
-        "known_regions": dict(session.execute(select(Region.code, Region.level)).all()),
+        "known_regions": stored_regions(session),
         "known_departments": set(session.scalars(select(Department.code))),
         "known_indicators": set(session.scalars(select(Indicator.code))),
     }
+
+
+def stored_regions(session: Session) -> dict[str, RegionNode]:
+    """Every stored region's level and parent code."""
+    parent = aliased(Region)
+    rows = session.execute(
+        select(Region.code, Region.level, parent.code).outerjoin(
+            parent, parent.id == Region.parent_id
+        )
+    )
+    return {code: RegionNode(level, parent_code) for code, level, parent_code in rows}
 
 
 def check(session: Session | None, doc: YamlDocument, cat: CatalogueFile) -> None:
@@ -53,6 +66,7 @@ def load(
     for index in regions_in_order(cat):
         _upsert_region(session, regions, cat.regions[index])
     session.flush()
+    follow_region_moves(session, _repath(regions.values()))
     fields = {f.code: f for f in session.scalars(select(FieldDomain))}
     departments = {d.code: d for d in session.scalars(select(Department))}
     for dept_in in cat.departments:
@@ -96,11 +110,33 @@ def _upsert_region(session: Session, regions: dict[str, Region], item: Any) -> N
     parent = regions.get(item.parent) if item.parent else None
     region.name, region.name_en, region.level = item.name, item.name_en, item.level
     region.parent = parent
-    region.path = (parent.path if parent else "/") + item.code + "/"
+    if region.path is None:  # a new region; moved ones get theirs in _repath
+        region.path = (parent.path if parent else "/") + item.code + "/"
     region.boundary = item.boundary
     region.lon, region.lat = item.center if item.center else (None, None)
     regions[item.code] = region
     session.add(region)
+
+
+def _repath(regions: Iterable[Region]) -> dict[str, str]:
+    """Give every region the path of its parents as they now are; return old -> new paths."""
+    by_id = {r.id: r for r in regions}
+    moves: dict[str, str] = {}
+    for region in by_id.values():
+        path = _path_of(region, by_id)
+        if path != region.path:
+            moves[region.path] = path
+            region.path = path
+    return moves
+
+
+def _path_of(region: Region, by_id: dict[int, Region]) -> str:
+    codes = [region.code]
+    parent_id = region.parent_id
+    while parent_id is not None and parent_id in by_id and len(codes) <= len(by_id):
+        codes.append(by_id[parent_id].code)
+        parent_id = by_id[parent_id].parent_id
+    return "/" + "/".join(reversed(codes)) + "/"
 
 
 def _load_sites(

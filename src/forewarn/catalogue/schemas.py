@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, field_validator
 
 from forewarn.api.schemas import ApiModel
+from forewarn.catalogue.geojson import check_boundary
 from forewarn.timeutil import parse_duration
 
 Code = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
+LonLat = tuple[FiniteFloat, FiniteFloat]
+
+
+def _check_lonlat(value: LonLat | None, name: str) -> LonLat | None:
+    if value is not None and not (-180 <= value[0] <= 180 and -90 <= value[1] <= 90):
+        raise ValueError(f"{name} must be [longitude, latitude] in degrees")
+    return value
 
 
 class _Strict(BaseModel):
@@ -32,14 +40,19 @@ class RegionIn(_Strict):
     name_en: str | None = Field(default=None, max_length=200)
     level: Literal["province", "city", "county", "township"]
     parent: str | None = None
-    center: tuple[float, float] | None = None
+    center: LonLat | None = None
     boundary: dict[str, Any] | None = None
+
+    @field_validator("center")
+    @classmethod
+    def _lonlat(cls, value: LonLat | None) -> LonLat | None:
+        return _check_lonlat(value, "center")
 
     @field_validator("boundary")
     @classmethod
     def _geojson(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is not None and value.get("type") not in {"Polygon", "MultiPolygon"}:
-            raise ValueError("boundary must be a GeoJSON Polygon or MultiPolygon geometry")
+        if value is not None:
+            check_boundary(value)
         return value
 
 
@@ -63,7 +76,7 @@ class IndicatorIn(_Strict):
     unit: str = Field(max_length=32)
     kind: Literal["gauge", "count"]
     field: str
-    range: tuple[float | None, float | None] | None = None
+    range: tuple[FiniteFloat | None, FiniteFloat | None] | None = None
     description: str | None = Field(default=None, max_length=2000)
 
     @field_validator("range")
@@ -105,16 +118,14 @@ class SiteIn(_Strict):
     region: str
     field: str
     department: str | None = None
-    location: tuple[float, float] | None = None
+    location: LonLat | None = None
     labels: dict[str, str] = Field(default_factory=dict)
     series: list[SeriesIn] = Field(default_factory=list)
 
     @field_validator("location")
     @classmethod
-    def _lonlat(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
-        if value is not None and not (-180 <= value[0] <= 180 and -90 <= value[1] <= 90):
-            raise ValueError("location must be [longitude, latitude] in degrees")
-        return value
+    def _lonlat(cls, value: LonLat | None) -> LonLat | None:
+        return _check_lonlat(value, "location")
 
 
 class CatalogueFile(_Strict):

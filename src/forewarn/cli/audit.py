@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from forewarn.audit.verify import verify as verify_chain
-from forewarn.cli.common import DataDir, console, err_console, settings_for
+from forewarn.cli.common import DataDir, console, err_console, labelled, settings_for
 from forewarn.db import make_engine
 from forewarn.migrate import upgrade
 
@@ -24,11 +24,11 @@ def verify(data_dir: DataDir = None) -> None:
     finally:
         engine.dispose()
     if not verdict.ok:
-        err_console.print(
-            f"[red]broken[/red] audit entry {verdict.broken_id}: {verdict.reason} "
-            f"({verdict.checked} entries before it are intact)",
-            highlight=False,
+        message = (
+            f"audit entry {verdict.broken_id}: {verdict.reason} "
+            f"({verdict.checked} entries before it are intact)"
         )
+        err_console.print(labelled("broken", "red", message), soft_wrap=True)
         raise typer.Exit(code=1)
     console.print(
         f"ok: {verdict.checked} entries, head {verdict.head_hash}", highlight=False, soft_wrap=True

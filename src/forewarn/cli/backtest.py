@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from forewarn.cli.common import console, err_console, fail_config
+from forewarn.cli.common import console, fail_config, plain, print_error
 from forewarn.errors import InvalidInput
 from forewarn.yamlsource import ConfigInvalid
 
@@ -53,7 +53,7 @@ def backtest(
     except ConfigInvalid as exc:
         raise fail_config(exc) from None
     except InvalidInput as exc:
-        err_console.print(f"[red]error[/red] {exc.message}", highlight=False, soft_wrap=True)
+        print_error(exc.message)
         raise typer.Exit(code=1) from None
     if as_json:
         out = {"warnings": [w.as_dict() for w in result.warnings], "metrics": result.metrics}
@@ -70,7 +70,7 @@ def _print(result: object) -> None:
     for column in ("rule", "series", "max level", "start", "end", "message"):
         table.add_column(column)
     for w in result.warnings:
-        table.add_row(
+        cells = (
             w.rule,
             ", ".join(w.series),
             w.level,
@@ -78,11 +78,12 @@ def _print(result: object) -> None:
             w.end.isoformat() if w.end else "(open)",
             w.message,
         )
+        table.add_row(*map(plain, cells))
     console.print(table)
     if result.metrics is not None:
         metrics = Table(title="metrics")
         metrics.add_column("metric")
         metrics.add_column("value", justify="right")
         for key, value in result.metrics.items():
-            metrics.add_row(key, "n/a" if value is None else f"{value:.4g}")
+            metrics.add_row(plain(key), "n/a" if value is None else f"{value:.4g}")
         console.print(metrics)

@@ -30,4 +30,4 @@ def load(
             summary = loader.load(session, doc, cat, now=utcnow())
     except ConfigInvalid as exc:
         raise fail_config(exc) from None
-    console.print("loaded " + ", ".join(f"{n} {k}" for k, n in summary.items()))
+    console.print("loaded " + ", ".join(f"{n} {k}" for k, n in summary.items()), markup=False)

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from sqlalchemy.orm import Session
 
 from forewarn.audit import listener as audit_listener
@@ -71,9 +72,24 @@ def store_session(settings: Settings, *, migrate: bool = True) -> Iterator[Sessi
         engine.dispose()
 
 
+def plain(value: object) -> Text:
+    """`value` as text that rich prints as is: brackets in user data are not markup."""
+    return Text(str(value))
+
+
+def labelled(label: str, style: str, message: object) -> Text:
+    """``label message``: the label in `style`, the message printed as is."""
+    return Text.assemble((label, style), " ", str(message))
+
+
+def print_error(message: object) -> None:
+    """Print ``error <message>`` on stderr (the message as is, on one line)."""
+    err_console.print(labelled("error", "red", message), soft_wrap=True)
+
+
 def fail_config(exc: ConfigInvalid) -> typer.Exit:
     """Print every issue of a refused configuration; return the exit to raise."""
     for issue in exc.issues:
-        err_console.print(f"[red]error[/red] {issue}", highlight=False, soft_wrap=True)
+        print_error(issue)
     err_console.print(f"{len(exc.issues)} error(s); nothing was changed.")
     return typer.Exit(code=1)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from rich.text import Text
 
 from forewarn.cli.common import DataDir, console, settings_for, setup_logging
 from forewarn.config import default_data_dir, server_options
@@ -43,10 +44,14 @@ def demo(
     settings = settings.model_copy(update=updates)
     setup_logging(settings)
     app, info = build_demo_app(settings, speed=speed, seed=seed, webhook=webhook)
-    say = partial(console.print, soft_wrap=True)  # a long path or login list is one line
+    # A long path or login list is one line; nothing printed is read as rich markup.
+    say = partial(console.print, soft_wrap=True, markup=False)
+    built = "new province built" if info.fresh else "existing data folder"
     say(
-        f"[bold]forewarn demo[/bold] ready in {time.monotonic() - started:.1f} s "
-        f"({'new province built' if info.fresh else 'existing data folder'}: {settings.data_dir})"
+        Text.assemble(
+            ("forewarn demo", "bold"),
+            f" ready in {time.monotonic() - started:.1f} s ({built}: {settings.data_dir})",
+        )
     )
     say(f"  open      http://{host}:{port}/")
     say(f"  API       http://{host}:{port}/api/v1/docs")

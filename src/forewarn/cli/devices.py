@@ -13,7 +13,8 @@ from forewarn.cli.common import (
     DataDir,
     cli_actor,
     console,
-    err_console,
+    plain,
+    print_error,
     settings_for,
     store_session,
 )
@@ -42,9 +43,9 @@ def create(
             )
             key_id = row.id
     except ForewarnError as exc:
-        err_console.print(f"[red]error[/red] {exc.message}", highlight=False)
+        print_error(exc.message)
         raise typer.Exit(code=1) from None
-    console.print(f"device key {key_id} for {name}; store it now, it is not shown again:")
+    console.print(plain(f"device key {key_id} for {name}; store it now, it is not shown again:"))
     typer.echo(key)
 
 
@@ -55,7 +56,7 @@ def revoke(key_id: int, data_dir: DataDir = None) -> None:
         with store_session(settings_for(data_dir)) as session:
             devices.revoke_device_key(session, key_id, now=datetime.now(UTC))
     except ForewarnError as exc:
-        err_console.print(f"[red]error[/red] {exc.message}", highlight=False)
+        print_error(exc.message)
         raise typer.Exit(code=1) from None
     console.print(f"device key {key_id} revoked")
 
@@ -68,5 +69,5 @@ def list_keys(data_dir: DataDir = None) -> None:
         for row in session.scalars(devices.query_device_keys()):
             state = "revoked" if row.revoked_at else "active"
             sites = ", ".join(sorted(s.code for s in row.sites))
-            table.add_row(str(row.id), row.name, f"fwk_{row.prefix}_…", sites, state)
+            table.add_row(*map(plain, (row.id, row.name, f"fwk_{row.prefix}_…", sites, state)))
     console.print(table)

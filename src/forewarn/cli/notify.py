@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import func, select
 
-from forewarn.cli.common import DataDir, console, settings_for, store_session
+from forewarn.cli.common import DataDir, console, plain, settings_for, store_session
 from forewarn.clock import WallClock
 from forewarn.db import make_engine, make_session_factory
 from forewarn.migrate import upgrade
@@ -68,5 +68,5 @@ def status(data_dir: DataDir = None) -> None:
         ).all()
     table = Table("channel", "status", "notifications", title="outbox")
     for channel, state, count in rows:
-        table.add_row(channel, state, str(count))
+        table.add_row(*map(plain, (channel, state, count)))
     console.print(table)

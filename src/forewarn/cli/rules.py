@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from forewarn.cli.common import console, err_console, fail_config
+from forewarn.cli.common import console, err_console, fail_config, labelled, plain
 from forewarn.yamlsource import ConfigInvalid
 
 app = typer.Typer(help="Rules: unit tests and listings.", no_args_is_help=True)
@@ -37,24 +38,17 @@ def test(
         for outcome in outcomes:
             total += 1
             if outcome.ok:
-                console.print(
-                    f"[green]PASS[/green] {path}: {outcome.name}", highlight=False, soft_wrap=True
-                )
+                console.print(labelled("PASS", "green", f"{path}: {outcome.name}"), soft_wrap=True)
                 continue
             failed += 1
-            err_console.print(
-                f"[red]FAIL[/red] {path}: {outcome.name}", highlight=False, soft_wrap=True
-            )
+            say = partial(err_console.print, soft_wrap=True)
+            say(labelled("FAIL", "red", f"{path}: {outcome.name}"))
             if outcome.error:
-                err_console.print(f"  error: {outcome.error}", highlight=False, soft_wrap=True)
+                say(plain(f"  error: {outcome.error}"))
             for line in outcome.missing:
-                err_console.print(
-                    f"  [red]- expected, not raised:[/red] {line}", highlight=False, soft_wrap=True
-                )
+                say(labelled("  - expected, not raised:", "red", line))
             for line in outcome.unexpected:
-                err_console.print(
-                    f"  [red]+ raised, not expected:[/red] {line}", highlight=False, soft_wrap=True
-                )
+                say(labelled("  + raised, not expected:", "red", line))
     console.print(f"{total - failed if total >= failed else 0} passed, {failed} failed")
     if failed:
         raise typer.Exit(code=1)
@@ -74,11 +68,7 @@ def list_rules(
     for rule in ruleset.rules:
         if isinstance(rule, DetectorRule):
             levels = ", ".join(f"{lr.level.label} {lr.enter}" for lr in rule.levels)
-            console.print(
-                f"{rule.id:<32} {rule.detector.name:<11} {levels}", highlight=False, soft_wrap=True
-            )
+            console.print(plain(f"{rule.id:<32} {rule.detector.name:<11} {levels}"), soft_wrap=True)
         else:
             members = " + ".join(m for m, _ in rule.members)
-            console.print(
-                f"{rule.id:<32} {'linkage':<11} {members}", highlight=False, soft_wrap=True
-            )
+            console.print(plain(f"{rule.id:<32} {'linkage':<11} {members}"), soft_wrap=True)

@@ -28,7 +28,7 @@ def serve(
     wiring = wire_jobs(app, settings, clock=WallClock())
     if wiring.detection is not None:
         console.print(f"detection: {len(wiring.detection.engine.rules.rules)} rules")
-    console.print(f"forewarn serving on http://{settings.host}:{settings.port}/")
+    console.print(f"forewarn serving on http://{settings.host}:{settings.port}/", markup=False)
     uvicorn.run(
         app,
         host=settings.host,

@@ -10,7 +10,14 @@ import typer
 from rich.table import Table
 
 from forewarn.auth import service
-from forewarn.cli.common import DataDir, console, err_console, settings_for, store_session
+from forewarn.cli.common import (
+    DataDir,
+    console,
+    plain,
+    print_error,
+    settings_for,
+    store_session,
+)
 from forewarn.errors import ForewarnError
 
 app = typer.Typer(help="Manage users (passwords are prompted or read from stdin).")
@@ -32,7 +39,7 @@ def read_password(from_stdin: bool) -> str:
 
 
 def _fail(exc: ForewarnError) -> typer.Exit:
-    err_console.print(f"[red]error[/red] {exc.message}", highlight=False)
+    print_error(exc.message)
     return typer.Exit(code=1)
 
 
@@ -67,7 +74,7 @@ def create(
             summary = f"{user.username} ({', '.join(user.roles)})"
     except ForewarnError as exc:
         raise _fail(exc) from None
-    console.print(f"created user {summary}")
+    console.print(plain(f"created user {summary}"))
 
 
 @app.command("disable")
@@ -78,7 +85,7 @@ def disable(username: str, data_dir: DataDir = None) -> None:
             service.disable_user(session, username)
     except ForewarnError as exc:
         raise _fail(exc) from None
-    console.print(f"disabled {username}; its tokens are revoked")
+    console.print(plain(f"disabled {username}; its tokens are revoked"))
 
 
 @app.command("enable")
@@ -89,7 +96,7 @@ def enable(username: str, data_dir: DataDir = None) -> None:
             service.enable_user(session, username)
     except ForewarnError as exc:
         raise _fail(exc) from None
-    console.print(f"enabled {username}")
+    console.print(plain(f"enabled {username}"))
 
 
 @app.command("reset-password")
@@ -103,7 +110,7 @@ def reset_password(
             service.reset_password(session, username, password)
     except ForewarnError as exc:
         raise _fail(exc) from None
-    console.print(f"password of {username} reset; its tokens are revoked")
+    console.print(plain(f"password of {username} reset; its tokens are revoked"))
 
 
 @app.command("list")
@@ -116,5 +123,5 @@ def list_users(data_dir: DataDir = None) -> None:
             if user.locked_until is not None and user.locked_until > datetime.now(UTC):
                 state += ", locked"
             dept = user.department.code if user.department else "-"
-            table.add_row(user.username, dept, ", ".join(user.roles), state)
+            table.add_row(*map(plain, (user.username, dept, ", ".join(user.roles), state)))
     console.print(table)

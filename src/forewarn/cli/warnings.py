@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from forewarn.catalogue.service import paginate
 from forewarn.cli.common import (
     DataDir,
     cli_actor,
     console,
-    err_console,
+    plain,
+    print_error,
     settings_for,
     store_session,
 )
@@ -26,7 +29,7 @@ app = typer.Typer(help="List, show and acknowledge warnings.", no_args_is_help=T
 
 
 def _fail(exc: ForewarnError) -> typer.Exit:
-    err_console.print(f"[red]error[/red] {exc.message}", highlight=False)
+    print_error(exc.message)
     return typer.Exit(code=2 if exc.status_code == 404 else 1)
 
 
@@ -53,10 +56,10 @@ def list_(
         rows = [WarningRead.of(w) for w in items]
     table = Table("id", "status", "level", "title", "region", "started", title=f"{total} warnings")
     for w in rows:
-        table.add_row(
-            str(w.id), w.status, w.level_text or "-", w.title, w.region_code or "",
+        table.add_row(*map(plain, (
+            w.id, w.status, w.level_text or "-", w.title, w.region_code or "",
             w.started_at.isoformat(timespec="minutes"),
-        )  # fmt: skip
+        )))  # fmt: skip
     console.print(table)
 
 
@@ -73,19 +76,22 @@ def show(
         head = WarningRead.of(warning)
         events = [EventRead.of(e) for e in service.timeline(session, warning.id)]
         routing, content = dict(warning.routing or {}), dict(warning.content or {})
-    console.print(f"[bold]#{head.id} {head.title}[/bold]  {head.status}  {head.level_text}")
-    console.print(f"rule {head.rule}  region {head.region_code}  site {head.site_code or '-'}")
-    console.print(f"started {head.started_at.isoformat()}  message: {head.message}")
-    console.print(f"routing: {routing.get('why', '-')}")
+    console.print(
+        Text.assemble((f"#{head.id} {head.title}", "bold"), f"  {head.status}  {head.level_text}")
+    )
+    say = partial(console.print, markup=False)
+    say(f"rule {head.rule}  region {head.region_code}  site {head.site_code or '-'}")
+    say(f"started {head.started_at.isoformat()}  message: {head.message}")
+    say(f"routing: {routing.get('why', '-')}")
     for key in ("type", "watch", "measures"):
         if content.get(key):
-            console.print(f"{key}: {content[key]}")
+            say(f"{key}: {content[key]}")
     table = Table("time", "kind", "actor", "level", "status", "rule", title="time line")
     for e in events:
-        table.add_row(
+        table.add_row(*map(plain, (
             e.time.isoformat(timespec="seconds"), e.kind, e.actor, e.level or "", e.status or "",
             e.rule or "",
-        )  # fmt: skip
+        )))  # fmt: skip
     console.print(table)
 
 
@@ -104,4 +110,4 @@ def ack(
             status = warning.status
     except ForewarnError as exc:
         raise _fail(exc) from None
-    console.print(f"warning {warning_id} {status} by {cli_actor()}")
+    console.print(plain(f"warning {warning_id} {status} by {cli_actor()}"))
