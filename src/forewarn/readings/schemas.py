@@ -25,7 +25,8 @@ class ReadingBatch(BaseModel):
     # position instead of refusing the whole batch.
     readings: list[Any] = Field(
         description="Up to `max_batch_readings` (10,000) objects shaped like ReadingIn.",
-        json_schema_extra={"items": {"$ref": "#/components/schemas/ReadingIn"}},
+        # the shape inline: a reference would name a schema no route puts in the components
+        json_schema_extra={"items": ReadingIn.model_json_schema()},
     )
 
 
