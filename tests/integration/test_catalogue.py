@@ -199,4 +199,3 @@ def test_every_schema_the_openapi_document_refers_to_is_in_it(client):
     assert refs <= defined, sorted(refs - defined)
     readings = spec["components"]["schemas"]["ReadingBatch"]["properties"]["readings"]
     assert set(readings["items"]["properties"]) == {"series", "site", "indicator", "time", "value"}
-
