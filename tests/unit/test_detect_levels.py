@@ -130,6 +130,27 @@ THRESHOLD = """    detector: {type: threshold}
             id="after a gap the level is judged afresh, not held by hysteresis from the gap",
         ),
         pytest.param(
+            "    for: 5m\n",
+            [(0, 1), (5, 4), (10, 1), (15, 4), (20, 4)],
+            21,
+            [
+                (5, "pending", "blue", "reading"),
+                (10, "resolved", "blue", "reading"),
+                (15, "pending", "blue", "reading"),
+                (20, "firing", "blue", "for"),
+            ],
+            # a `for` as long as the reporting interval needs the next reading to hold too: a
+            # single spike must not fire (and resolve) at the instant of the calm reading
+            id="for ending at a reading is judged after that reading",
+        ),
+        pytest.param(
+            "    keep_firing_for: 5m\n",
+            [(0, 4), (5, 1), (10, 4), (15, 1), (20, 1)],
+            21,
+            [(0, "firing", "blue", "reading"), (20, "resolved", "blue", "keep_firing_for")],
+            id="keep_firing_for ending at a reading is judged after that reading",
+        ),
+        pytest.param(
             "    missing: {after: 1m, policy: keep}\n",
             [(0, 4)],
             30,

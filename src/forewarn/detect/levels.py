@@ -11,12 +11,13 @@ still warming up) keeps the condition level. The state then moves:
 - firing: the level follows the condition level; when it drops to 0 the warning keeps firing for
   ``keep_firing_for`` and then resolves (a timer), unless the condition returns.
 
-Timers fire at their exact due time, either when a later reading of the row arrives (timers due
-at or before a reading are handled first) or when the clock advances, so streaming and batch
-evaluation give the same transitions at the same instants. Missing data: ``expect`` ms after the
-last reading the policy applies (``normal``: condition 0; ``alerting``: the missing level;
-``keep``: nothing changes). In silence mode the measure is the gap since the last reading in
-expected intervals and the level rises at the instants the gap crosses each ``enter`` threshold.
+Timers fire at their exact due time, either when a reading of the row arrives (timers due before
+the reading are handled first, those due at its instant after it) or when the clock advances, so
+streaming and batch evaluation give the same transitions at the same instants. Missing data:
+``expect`` ms after the last reading the policy applies (``normal``: condition 0;
+``alerting``: the missing level; ``keep``: nothing changes). In silence mode the measure is the
+gap since the last reading in expected intervals and the level rises at the instants the gap
+crosses each ``enter`` threshold.
 
 State per row: ``lt`` int64 ``[last reading, episode start, clear since, next due, expect]``,
 ``lv`` float64 ``[measure, score, value, baseline, scale]``, ``ls`` int8
@@ -333,8 +334,8 @@ def step(
         row = rows[i]
         tr = row if per_row else 0
         at = max(t_ms[i], floor_ms)
-        if lt[row, T_DUE] <= at:
-            n = run_timers(row, at, cfg, lt, lv, ls, thr, ops, tr, ev_i, ev_f, n)
+        if lt[row, T_DUE] < at:  # timers due before the reading; those due at it come after
+            n = run_timers(row, at - 1, cfg, lt, lv, ls, thr, ops, tr, ev_i, ev_f, n)
         was_missing = ls[row, S_FLAGS] & FLAG_MISSING
         ls[row, S_FLAGS] &= ~FLAG_MISSING
         lt[row, T_LAST] = at
@@ -353,6 +354,8 @@ def step(
         if new != ls[row, S_RAW] or ls[row, S_STATE] != NORMAL:  # calls are costly: skip no-ops
             n = apply(row, new, at, CAUSE_READING, cfg, lt, lv, ls, ev_i, ev_f, n)
         lt[row, T_DUE] = next_due(row, cfg, lt, ls, thr, ops, tr)
+        if lt[row, T_DUE] <= at:  # a `for` or `keep_firing_for` that ends at this very reading
+            n = run_timers(row, at, cfg, lt, lv, ls, thr, ops, tr, ev_i, ev_f, n)
     return rows.size, n
 
 
