@@ -120,7 +120,8 @@ def map_sites(tab) -> dict[str, dict[str, object]]:
     tab.wait_for_selector("#situation-map[data-rendered]")
     data = tab.evaluate(
         """() => echarts.getInstanceByDom(document.getElementById('situation-map'))
-              .getOption().series.find(s => s.id === 'sites').data.map(d => ({
+              .getOption().series.filter(s => s.id === 'sites' || s.id === 'warned')
+              .flatMap(s => s.data).map(d => ({
                  code: d.name, key: d.levelKey, color: d.itemStyle.color, at: d.value,
                  size: d.symbolSize}))"""
     )

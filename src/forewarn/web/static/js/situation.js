@@ -3,9 +3,9 @@
    (IV..I, 蓝/黄/橙/红); the sites marked at their place, coloured by their own level (a site
    under warning drawn larger, above the calm ones). The state comes from the #map-state JSON
    that htmx refreshes. The regions are styled on the geo component (`regions`) so that the
-   sites' scatter series shares its projection, zoom and pan; the region labels are a third
-   series at each region's centre, drawn above the sites (a geo's own labels lie under every
-   series). */
+   sites' scatter series share its projection, zoom and pan; the region labels are a series at
+   each region's centre, drawn above the calm sites and below the sites under warning (a geo's
+   own labels lie under every series). */
 (function () {
   "use strict";
   var el = document.getElementById("situation-map");
@@ -143,15 +143,21 @@
     var few = state.regions.length <= 3;
     var data = state.regions.map(function (s) { return item(s, few); })
       .sort(function (a, b) { return b.value - a.value; });
-    // calm sites first, so that those under warning are drawn above them
+    // calm sites lie under the region labels, sites under warning above them (most severe last)
     var sites = state.sites.map(site).sort(function (a, b) { return a.value[2] - b.value[2]; });
+    var calm = sites.filter(function (d) { return !d.count; });
+    var warned = sites.filter(function (d) { return d.count > 0; });
     regionsByCode = byCode(data, function (d) { return d; });
     var description = describe(data, sites);
     var named = labels(data);
     chart.setOption({
       aria: { enabled: true, label: { description: description } },
       geo: { regions: data },
-      series: [{ id: "sites", data: sites }, { id: "labels", data: named }],
+      series: [
+        { id: "sites", data: calm },
+        { id: "labels", data: named },
+        { id: "warned", data: warned },
+      ],
     });
     el.dataset.levels = JSON.stringify(byCode(data, levelKey));
     el.dataset.sites = JSON.stringify(byCode(sites, levelKey));
@@ -177,12 +183,13 @@
         regions: [],
       },
       series: [
-        { id: "sites", type: "scatter", coordinateSystem: "geo", animation: false, data: [] },
+        { id: "sites", type: "scatter", coordinateSystem: "geo", animation: false, z: 2, data: [] },
         {
           id: "labels", type: "scatter", coordinateSystem: "geo", animation: false, silent: true,
           symbolSize: 0, z: 5, label: { fontSize: labelSize(), lineHeight: labelSize() * 1.25 },
           labelLayout: { hideOverlap: true }, data: [],
         },
+        { id: "warned", type: "scatter", coordinateSystem: "geo", animation: false, z: 6, data: [] },
       ],
     });
     ready = true;
