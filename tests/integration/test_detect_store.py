@@ -254,3 +254,32 @@ def test_a_changed_site_label_is_followed_without_a_restart(sessions, tmp_path: 
     assert [(s.rule, s.state.value, s.explanation["threshold"]["enter_value"]) for s in got] == [
         ("stage", "firing", 1510.0)
     ]
+
+
+def test_readings_loaded_from_a_csv_file_while_serving_are_evaluated(
+    sessions, settings, tmp_path: Path
+):
+    load_catalogue(sessions)
+    got: list = []
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(RULES, encoding="utf-8")
+    job = DetectionJob(sessions, rules_file, lambda sigs, now: got.extend(sigs), start=T0)
+    job(T0)
+    # another process (the command) stores the readings: no listener of the job hears of them
+    at = T0 + timedelta(minutes=1)
+    csv = tmp_path / "late.csv"
+    csv.write_text(
+        "site,indicator,time,value\n"
+        f"mine-honggu-1,ch4,{at.isoformat()},0.4\n"
+        f"mine-honggu-1,ch4,{(at + timedelta(minutes=1)).isoformat()},1.7\n",
+        encoding="utf-8",
+    )
+    env = {"FOREWARN_DATABASE_URL": settings.effective_database_url}
+    args = ["ingest", "csv", str(csv), "--data-dir", str(settings.data_dir)]
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    job(T0 + timedelta(minutes=3))
+    assert [(s.rule, s.state.value, s.level.label) for s in got] == [("ch4", "firing", "red")]
+    assert got[0].at == at + timedelta(minutes=1)
+    job(T0 + timedelta(minutes=4))  # each file is read once
+    assert len(got) == 1

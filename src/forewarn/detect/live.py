@@ -20,8 +20,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from forewarn.audit.models import AuditEntry
 from forewarn.catalogue import service as catalogue
 from forewarn.db import session_scope
 from forewarn.detect.engine import Engine
@@ -29,6 +31,7 @@ from forewarn.detect.explain import retired_signals
 from forewarn.detect.ruleset import RuleSet, load_rules
 from forewarn.detect.series import series_from_store
 from forewarn.detect.signals import Signal
+from forewarn.readings.models import Reading
 from forewarn.timeutil import to_ms
 from forewarn.yamlsource import ConfigInvalid
 
@@ -105,6 +108,7 @@ class DetectionJob:
         with session_scope(sessions) as session:
             self.revision = catalogue.revision(session)
             self.engine = Engine(ruleset, series_from_store(session), start=start)
+            self._files_seen = session.scalar(select(func.max(AuditEntry.id))) or 0
         if snapshot_path is not None and snapshot_path.exists():
             self.engine.restore(snapshot_path.read_bytes())
         self._unwatched: set[tuple[str, str]] = set()
@@ -119,6 +123,7 @@ class DetectionJob:
     def __call__(self, now: datetime) -> None:
         """One tick: follow changes, evaluate queued readings, advance to `now`, hand over."""
         self._follow_catalogue()
+        self._follow_files()
         signals = self._follow_rules(now)
         with self._lock:
             queued, self._buffer = self._buffer, []
@@ -142,6 +147,38 @@ class DetectionJob:
         tmp.write_bytes(self.engine.snapshot())
         tmp.replace(self.snapshot_path)
         self._saved_at = time.monotonic()
+
+    def _follow_files(self) -> None:
+        """Queue the readings that `forewarn ingest csv` stored since the last tick: another
+        process wrote them, so no ingest listener of this one heard of them. Each chunk the
+        command stores has its audit entry (file, series, time range); the readings are read
+        back from the store (those not newer than a series' last are dropped as late)."""
+        with session_scope(self.sessions) as session:
+            entries = session.execute(
+                select(AuditEntry.id, AuditEntry.after)
+                .where(AuditEntry.id > self._files_seen, AuditEntry.action == "ingest")
+                .order_by(AuditEntry.id)
+            ).all()
+            if not entries:
+                return
+            self._files_seen = entries[-1][0]
+            for _, after in entries:
+                if isinstance(after, dict) and after.get("source") and after.get("series"):
+                    self._queue_stored(session, after)
+
+    def _queue_stored(self, session: Session, batch: dict[str, Any]) -> None:
+        rows = session.execute(
+            select(Reading.series_id, Reading.time_ms, Reading.value).where(
+                Reading.series_id.in_(batch["series"]),
+                Reading.time_ms >= int(batch["from_ms"]),
+                Reading.time_ms <= int(batch["to_ms"]),
+            )
+        ).all()
+        if rows:
+            data = np.array(rows, dtype=np.float64)
+            arrays = (data[:, 0].astype(np.int64), data[:, 1].astype(np.int64), data[:, 2])
+            with self._lock:
+                self._buffer.append(arrays)
 
     def _follow_catalogue(self) -> None:
         """On a new catalogue revision, watch new series; when a watched series changed (its
