@@ -235,3 +235,30 @@ def test_the_anomaly_detector_plugs_in_with_its_score_as_measure():
     out = run("anomaly", t, x)
     assert ((out.score >= 0) & (out.score <= 1)).all()
     np.testing.assert_array_equal(out.measure, out.score)
+
+
+@pytest.mark.parametrize("measure", ["alarm", "score", "ratio"])
+def test_a_revised_count_gives_the_same_signals_in_batch_and_streaming(measure):
+    from forewarn.detect.engine import Engine
+    from forewarn.detect.ruleset import rules_from_text
+
+    rules = rules_from_text(
+        "rules:\n  - id: outbreak\n    name: Outbreak\n"
+        f"    detector: {{type: ears, method: C1, baseline: 3, measure: {measure}}}\n"
+        '    levels: {blue: ">= 0.99"}\n'
+    )
+    day, t0 = 86_400_000, 1_767_225_600_000
+    info = [SeriesInfo(1, {"site": "s", "indicator": "cases", "kind": "count"}, {}, 86400.0)]
+    t = [t0 + k * day for k in range(6)] + [t0 + 5 * day + 3_600_000]  # revised an hour later
+    x = [2, 3, 2, 3, 2, 40, 2]  # the first report of day 5 said 40; its revision says 2
+
+    def seen(signals):
+        return [(s.state.value, s.at, s.explanation["measure"]) for s in signals]
+
+    batch = Engine(rules, info, start=t0).ingest([1] * len(t), t, x)
+    one_by_one = Engine(rules, info, start=t0)
+    stream = [
+        sig for ti, xi in zip(t, x, strict=True) for sig in one_by_one.ingest([1], [ti], [xi])
+    ]
+    assert seen(batch) == seen(stream)
+    assert [s[0] for s in seen(batch)] == ["firing", "resolved"]  # 40 alarmed, its revision not

@@ -161,23 +161,53 @@ def step(
     out_base: NDArray[np.float64],
     out_scale: NDArray[np.float64],
 ) -> None:
-    """Evaluate the new counts of each row in one call, then keep the last history periods."""
+    """Evaluate the new counts of each row in as few calls as streaming allows (a revised report
+    starts a new call: the counts before it are judged on the history as it stood), keeping the
+    last history periods."""
+    outs = (out_measure, out_score, out_base, out_scale)
     order = np.argsort(rows, kind="stable")
     bounds = np.flatnonzero(np.diff(rows[order])) + 1
     for group in np.split(order, bounds):
-        if group.size == 0:
-            continue
-        r = int(rows[group[0]])
-        counts, positions, last = _placed(state, r, t_s[group], x[group])
-        res = params.evaluate(counts, positions)
-        out_measure[group] = _measure(params.measure, x[group], res)
-        out_score[group] = res.score
-        out_base[group] = res.expected
-        out_scale[group] = res.upperbound
-        keep = min(state.shape[1] - HIST, counts.size)
-        state[r, state.shape[1] - keep :] = counts[-keep:]
-        state[r, FILLED] = keep
-        state[r, T_PREV] = last
+        r = int(rows[group[0]]) if group.size else 0
+        start = 0
+        while start < group.size:
+            end = _segment_end(state, r, t_s[group], start)
+            _evaluate(state, r, group[start:end], t_s, x, params, outs)
+            start = end
+
+
+def _segment_end(state: NDArray[np.float64], r: int, t: NDArray[np.float64], start: int) -> int:
+    """The index of the first revised report after `start` (or the end): where a call stops."""
+    interval, prev = state[r, INTERVAL], state[r, T_PREV]
+    for j in range(start, t.size):
+        periods = round((t[j] - prev) / interval) if not np.isnan(prev) and interval > 0 else 1
+        if periods <= 0 and j > start:
+            return j
+        if periods > 0:
+            prev = t[j]
+    return int(t.size)
+
+
+def _evaluate(
+    state: NDArray[np.float64],
+    r: int,
+    idx: NDArray[np.int64],
+    t_s: NDArray[np.float64],
+    x: NDArray[np.float64],
+    params: _CountParams,
+    outs: tuple[NDArray[np.float64], ...],
+) -> None:
+    counts, positions, last = _placed(state, r, t_s[idx], x[idx])
+    res = params.evaluate(counts, positions)
+    out_measure, out_score, out_base, out_scale = outs
+    out_measure[idx] = _measure(params.measure, x[idx], res)
+    out_score[idx] = res.score
+    out_base[idx] = res.expected
+    out_scale[idx] = res.upperbound
+    keep = min(state.shape[1] - HIST, counts.size)
+    state[r, state.shape[1] - keep :] = counts[-keep:]
+    state[r, FILLED] = keep
+    state[r, T_PREV] = last
 
 
 def _prepare(params: _CountParams) -> _CountParams:
