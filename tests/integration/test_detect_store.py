@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -283,3 +284,102 @@ def test_readings_loaded_from_a_csv_file_while_serving_are_evaluated(
     assert got[0].at == at + timedelta(minutes=1)
     job(T0 + timedelta(minutes=4))  # each file is read once
     assert len(got) == 1
+
+
+def _job_firing_on_the_mine(sessions, tmp_path: Path, rules: str):
+    """A detection job whose rules file holds `rules`, with the mine's methane firing red."""
+    load_catalogue(sessions)
+    ch4 = _ids(sessions)["mine-honggu-1/ch4"]
+    got: list = []
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(rules, encoding="utf-8")
+    job = DetectionJob(sessions, rules_file, lambda sigs, now: got.extend(sigs), start=T0)
+
+    class Batch:
+        def arrays(self):
+            t = int((T0 + timedelta(minutes=1)).timestamp() * 1000)
+            return (np.array([ch4]), np.array([t]), np.array([2.0]))
+
+    job.on_readings(Batch())
+    job(T0 + timedelta(minutes=1))
+    return job, got, rules_file
+
+
+def _reload(job, rules_file: Path, text: str, minute: int) -> None:
+    rules_file.write_text(text, encoding="utf-8")
+    os.utime(rules_file, (minute, minute))  # a new modification time each reload
+    job(T0 + timedelta(minutes=minute))
+
+
+def test_a_series_a_rule_no_longer_selects_has_its_warning_ended(sessions, tmp_path: Path):
+    job, got, rules_file = _job_firing_on_the_mine(sessions, tmp_path, RULES)
+    assert [(s.rule, s.state.value) for s in got] == [("ch4", "firing")]
+    got.clear()
+    _reload(job, rules_file, RULES.replace('region: "620100"', 'region: "620400"'), 2)
+    assert [(s.rule, s.state.value) for s in got] == [("ch4", "resolved")]
+    assert got[0].explanation["cause"] == "rule_removed"
+
+
+LINKED = (
+    RULES
+    + """  - id: chain
+    name: Chain
+    linkage: {rules: [ch4], group_by: county, window: 1h, require: any}
+"""
+)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda text: text.split("  - id: chain")[0], id="removed"),
+        pytest.param(lambda text: text.replace("window: 1h", "window: 2h"), id="edited"),
+    ],
+)
+def test_a_linkage_rule_removed_or_edited_has_its_warning_ended(sessions, tmp_path: Path, edit):
+    job, got, rules_file = _job_firing_on_the_mine(sessions, tmp_path, LINKED)
+    job(T0 + timedelta(minutes=2))  # linkage rules hear their members as the clock advances
+    assert ("chain", "firing") in [(s.rule, s.state.value) for s in got]
+    got.clear()
+    _reload(job, rules_file, edit(LINKED), 3)
+    assert ("chain", "resolved") in [(s.rule, s.state.value) for s in got]
+
+
+def test_new_series_of_a_catalogue_change_are_not_silent_since_the_engine_started(
+    sessions, tmp_path: Path
+):
+    from forewarn.catalogue.models import CatalogueRevision, Site
+
+    load_catalogue(sessions)
+    silent = "rules:\n  - id: silent\n    name: S\n    detector: {type: silence}\n"
+    silent += '    levels: {blue: ">= 3"}\n'
+    got: list = []
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(silent, encoding="utf-8")
+    ids = _ids(sessions)
+    with session_scope(sessions) as session:  # the CDC series is new to the running engine
+        session.delete(session.get(Series, ids["cdc-baiyin/cases"]))
+    job = DetectionJob(sessions, rules_file, lambda sigs, now: got.extend(sigs), start=T0)
+    day = T0 + timedelta(days=1)
+    job.engine.ingest(  # a day later, the other two series report
+        [ids["mine-honggu-1/ch4"], ids["gauge-lanzhou/water_level"]],
+        [int(day.timestamp() * 1000)] * 2,
+        [0.3, 1500.0],
+    )
+    job(day)
+    got.clear()
+    with session_scope(sessions) as session:  # one revision: a changed site and a new series
+        site = session.scalar(select(Site).where(Site.code == "gauge-lanzhou"))
+        site.labels = {**site.labels, "warning_stage": "1520"}
+        cdc = session.scalar(select(Site).where(Site.code == "cdc-baiyin"))
+        indicator = session.scalar(select(Series.indicator_id).limit(1))
+        session.add(Series(site=cdc, indicator_id=indicator, interval_s=60.0))
+        session.add(CatalogueRevision(loaded_at=day, source="test", summary={}))
+    job(day + timedelta(minutes=1))
+    assert got == []  # nothing dated the day before
+    job(day + timedelta(minutes=4))  # three one-minute intervals without a reading
+    assert sorted((s.labels["site"], s.state.value) for s in got) == [
+        ("cdc-baiyin", "firing"),  # silent since it was added, not since the engine started
+        ("mine-honggu-1", "firing"),
+    ]
+    assert all(s.started_at >= day for s in got)

@@ -9,6 +9,7 @@ the rendered annotations (what to watch, measures to take). NaN becomes null (JS
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -202,12 +203,15 @@ def signals_of(batches: list[RawEvents]) -> list[tuple[int, int, int, Signal]]:
     return out
 
 
-def retired_signals(rt: RuleRuntime, at_ms: int) -> list[Signal]:
-    """A resolved signal for every open (pending or firing) row of `rt`, a rule taken out of
-    the rules file: nothing will judge its subjects any more, so their warnings end here."""
-    rows = np.flatnonzero(rt.levels.ls[:, lm.S_STATE] != lm.NORMAL)
+def retired_signals(rt: RuleRuntime, at_ms: int, rows: Sequence[int] | None = None) -> list[Signal]:
+    """A resolved signal for every open (pending or firing) row of `rt` among `rows` (default:
+    all) that nothing will judge any more (its rule taken out of the file, its series no longer
+    selected by it): their warnings end here."""
+    open_rows = np.flatnonzero(rt.levels.ls[:, lm.S_STATE] != lm.NORMAL)
+    if rows is not None:
+        open_rows = np.intersect1d(open_rows, np.asarray(rows, dtype=np.int64))
     out = []
-    for row in rows.tolist():
+    for row in open_rows.tolist():
         ls = rt.levels.ls[row]
         ints = (row, at_ms, rt.levels.lt[row, lm.T_COND], lm.EV_RESOLVED, ls[lm.S_LEVEL],
                 lm.CAUSE_RETIRED, ls[lm.S_STATE])  # fmt: skip

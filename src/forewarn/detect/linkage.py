@@ -184,6 +184,15 @@ class LinkageRuntime:
             return [self._signal(group, t, kind, "members")]
         return []
 
+    def retire(self, t: int) -> list[Signal]:
+        """Resolve every open group (the rule was taken out of the file or edited, so nothing
+        will judge its groups any more)."""
+        return [
+            self._resolve(group, t, "rule_removed")
+            for group in self.groups.values()
+            if group.state != "normal"
+        ]
+
     def _resolve(self, group: Group, t: int, cause: str) -> Signal:
         sig = self._signal(group, t, "resolved", cause)
         group.state, group.level, group.since, group.clear_since = "normal", 0, None, None

@@ -122,9 +122,9 @@ class DetectionJob:
 
     def __call__(self, now: datetime) -> None:
         """One tick: follow changes, evaluate queued readings, advance to `now`, hand over."""
-        self._follow_catalogue()
+        signals = self._follow_catalogue(now)
         self._follow_files()
-        signals = self._follow_rules(now)
+        signals += self._follow_rules(now)
         with self._lock:
             queued, self._buffer = self._buffer, []
         if queued:
@@ -180,33 +180,36 @@ class DetectionJob:
             with self._lock:
                 self._buffer.append(arrays)
 
-    def _follow_catalogue(self) -> None:
+    def _follow_catalogue(self, now: datetime) -> list[Signal]:
         """On a new catalogue revision, watch new series; when a watched series changed (its
         labels, such as a warning stage, its region or its interval), bind every rule again,
-        keeping the state as a rules reload does."""
+        keeping the state as a rules reload does. The resolved signals of what is no longer
+        watched."""
         with session_scope(self.sessions) as session:
             revision = catalogue.revision(session)
             if revision == self.revision:
-                return
+                return []
             infos = series_from_store(session)
         self.revision = revision
         known = {info.id: info for info in self.engine.series}
         changed = sum(1 for i in infos if i.id in known and known[i.id] != i)
+        ended: list[Signal] = []
         if changed:
-            fresh = Engine(self.engine.rules, infos, start=self.engine.start_ms)
-            fresh.restore(self.engine.snapshot())
-            added = len(fresh.series) - len(known)
-            self.engine = fresh
+            ended = self._hand_over(
+                Engine(self.engine.rules, infos, start=self.engine.start_ms), now
+            )
+            added = len(self.engine.series) - len(known)
         else:
             added = self.engine.add_series(infos)
         log.info(
             "catalogue revision %s: %s new series watched, %s changed", revision, added, changed
         )
         self._report_unwatched()
+        return ended
 
     def _follow_rules(self, now: datetime) -> list[Signal]:
-        """Reload the rules file when it changed; the resolved signals of the subjects that a
-        removed rule left open."""
+        """Reload the rules file when it changed; the resolved signals of what is no longer
+        watched."""
         if self.rules_path is None:
             return []
         mtime = self.rules_path.stat().st_mtime
@@ -221,18 +224,30 @@ class DetectionJob:
             )
             return []
         fresh = Engine(ruleset, self.engine.series, start=self.engine.start_ms)
-        fresh.restore(self.engine.snapshot())
-        kept = {rt.rule.id for rt in fresh.runtimes}
-        at = max(self.engine.clock_ms, to_ms(now))
-        ended = [
-            signal
-            for rt in self.engine.runtimes
-            if rt.rule.id not in kept
-            for signal in retired_signals(rt, at)
-        ]
-        self.engine = fresh
+        ended = self._hand_over(fresh, now)
         log.info("rules reloaded from %s: %s rules", self.rules_path, len(ruleset.rules))
         self._report_unwatched()
+        return ended
+
+    def _hand_over(self, fresh: Engine, now: datetime) -> list[Signal]:
+        """Continue in `fresh` (rebuilt for new rules or series) from the running engine's
+        state; resolve what the running engine had open and `fresh` no longer judges: a rule
+        taken out of the file, a series its rule no longer selects, a linkage rule removed or
+        edited (its groups are not carried over). Nothing is left open for ever."""
+        old = self.engine
+        fresh.restore(old.snapshot())
+        at = max(old.clock_ms, to_ms(now))
+        watched = {rt.rule.id: {info.id for info in rt.series} for rt in fresh.runtimes}
+        ended: list[Signal] = []
+        for rt in old.runtimes:
+            keep = watched.get(rt.rule.id, set())
+            gone = [row for row, info in enumerate(rt.series) if info.id not in keep]
+            ended += retired_signals(rt, at, gone) if gone else []
+        carried = {(rt.rule.id, rt.rule.digest) for rt in fresh.linkage.runtimes}
+        for link in old.linkage.runtimes:
+            if (link.rule.id, link.rule.digest) not in carried:
+                ended += link.retire(at)
+        self.engine = fresh
         return ended
 
     def _report_unwatched(self) -> None:

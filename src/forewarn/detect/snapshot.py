@@ -110,16 +110,17 @@ def restore(engine: Engine, data: bytes) -> dict[str, int]:
         _restore_last(engine, archive["last"], old_dense)
         restored = {}
         by_id = {rt.rule.id: rt for rt in engine.runtimes}
+        carried: dict[str, list[int]] = {}
         for saved in meta["rules"]:
-            rt = by_id.pop(saved["id"], None)
+            rt = by_id.get(saved["id"])
             if rt is None:
                 continue
             unchanged = rt.rule.digest == saved["digest"]
-            count = _restore_rule(engine, rt, saved, archive, detector=unchanged)
+            carried[rt.rule.id] = _restore_rule(engine, rt, saved, archive, detector=unchanged)
             if unchanged:
-                restored[rt.rule.id] = count
-        for rt in by_id.values():  # a rule new to the snapshot: it watches from now on
-            _watch_from_now(engine, rt)
+                restored[rt.rule.id] = len(carried[rt.rule.id])
+        for rt in engine.runtimes:  # rows of a new rule, or of a series new to the snapshot
+            _watch_from_now(engine, rt, carried.get(rt.rule.id, []))
     _restore_linkage(engine, meta)
     return restored
 
@@ -135,27 +136,30 @@ def _restore_last(engine: Engine, last: np.ndarray, old_dense: dict[Any, int]) -
             engine._last[new] = last[old]
 
 
-def _watch_from_now(engine: Engine, rt: Any) -> None:
-    """Start a new rule's silence and missing-data clocks at each series' last reading (or the
-    clock), not at the engine's start: a rule added to a running engine sees no past gap."""
-    if engine.clock_ms == lm.NEVER or not len(rt):
+def _watch_from_now(engine: Engine, rt: Any, carried: list[int]) -> None:
+    """Start the silence and missing-data clocks of the rows not carried over from the snapshot
+    (a new rule, a new series) at each series' last reading (or the clock), not at the engine's
+    start: a rule or series added to a running engine sees no past gap."""
+    fresh = np.setdiff1d(np.arange(len(rt), dtype=np.int64), np.asarray(carried, dtype=np.int64))
+    if engine.clock_ms == lm.NEVER or not fresh.size:
         return
-    dense = np.array([engine._dense[info.id] for info in rt.series], dtype=np.int64)
+    dense = np.array([engine._dense[rt.series[row].id] for row in fresh], dtype=np.int64)
     last = engine._last[dense]
-    rt.levels.lt[:, lm.T_LAST] = np.where(last != lm.NEVER, last, engine.clock_ms)
+    rt.levels.lt[fresh, lm.T_LAST] = np.where(last != lm.NEVER, last, engine.clock_ms)
     lm.refresh_due(rt.cfg, rt.thr, rt.ops, rt.levels.lt, rt.levels.ls)
 
 
 def _restore_rule(
     engine: Engine, rt: Any, saved: dict[str, Any], archive: Any, *, detector: bool
-) -> int:
+) -> list[int]:
     """Copy a rule's saved rows into `rt`: the level machine always (an edited rule keeps the
     state, level and episode of what it watched, so its open warnings go on and resolve as
-    usual), the detector's state only when the rule is unchanged (`detector`)."""
+    usual), the detector's state only when the rule is unchanged (`detector`); the rows
+    restored."""
     key = saved["key"]
     det, lt, lv, ls = (archive[f"{key}.{part}"] for part in ("det", "lt", "lv", "ls"))
     if detector and det.shape[1] != rt.det.shape[1]:
-        return 0
+        return []
     old_rows, new_rows = [], []
     for old, sid in enumerate(saved["rows"]):
         dense = engine._dense.get(_key(sid))
@@ -169,7 +173,7 @@ def _restore_rule(
         rt.det[new_rows] = det[old_rows]
     st.lt[:, lm.T_EXPECT] = [rt._expect_ms(info) for info in rt.series]
     lm.refresh_due(rt.cfg, rt.thr, rt.ops, st.lt, st.ls)
-    return len(new_rows)
+    return new_rows
 
 
 def _restore_linkage(engine: Engine, meta: dict[str, Any]) -> None:
