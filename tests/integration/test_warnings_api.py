@@ -286,6 +286,28 @@ def test_silences_take_the_creators_scope(client, client_as, world, sessions, ap
     assert muted["norovirus"] is None
 
 
+def test_an_unrestricted_silence_is_shown_where_its_matchers_reach(client, client_as, world):
+    # an administrator's silence keeps no region or field: its matchers say where it reaches
+    outbreak = client.post(
+        "/api/v1/silences",
+        json={"matchers": ['rule="norovirus"', 'site="cdc-baiyin"'], "reason": "known cluster",
+              "ends_at": at(120).isoformat()},
+    )  # fmt: skip
+    assert outbreak.status_code == 201, outbreak.text
+    everywhere = client.post(
+        "/api/v1/silences",
+        json={"matchers": ['level="blue"'], "reason": "drill", "ends_at": at(120).isoformat()},
+    )
+    assert everywhere.status_code == 201, everywhere.text
+    lanzhou = client_as("duty_officer", "lz-em")  # production safety in Lanzhou
+    seen = {s["id"] for s in lanzhou.get("/api/v1/silences").json()["items"]}
+    assert seen == {everywhere.json()["id"]}
+    assert lanzhou.get(f"/api/v1/silences/{outbreak.json()['id']}").status_code == 404
+    baiyin = client_as("duty_officer", "by-health")  # the clinic's own health commission
+    seen = {s["id"] for s in baiyin.get("/api/v1/silences").json()["items"]}
+    assert seen == {outbreak.json()["id"], everywhere.json()["id"]}
+
+
 def test_silences_are_checked_changed_and_expired(client, client_as, world, sessions):
     assert _silence(client, reason="  ").status_code == 422
     assert _silence(client, matchers=[]).status_code == 422

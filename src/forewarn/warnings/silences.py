@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forewarn.catalogue.models import Region
+from forewarn.catalogue.models import Region, Site
 from forewarn.catalogue.service import check_field
 from forewarn.db import could_be_id
 from forewarn.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -42,12 +42,47 @@ def _overlap(paths: Sequence[str] | None, scope: Scope) -> bool:
     return any(a.startswith(b) or b.startswith(a) for a in paths for b in scope.region_paths)
 
 
-def visible(silence: Silence, scope: Scope) -> bool:
-    """Whether the silence reaches into `scope` (it may mute warnings the caller sees)."""
-    fields_meet = (
-        silence.fields is None or scope.fields is None or bool(set(silence.fields) & scope.fields)
-    )
-    return _overlap(silence.region_paths, scope) and fields_meet
+def visible(silence: Silence, scope: Scope, session: Session | None = None) -> bool:
+    """Whether the silence reaches into `scope` (it may mute warnings the caller sees).
+
+    A silence of an unrestricted creator keeps no region or field; with `session`, its matchers
+    on `site`, `region` and `field` (equality) say where it reaches instead, so that, say, an
+    administrator's silence of one clinic's outbreak is not shown to every department.
+    """
+    paths, fields = silence.region_paths, silence.fields
+    if session is not None and not scope.unrestricted and (paths is None or fields is None):
+        reach_paths, reach_fields = matcher_reach(session, silence.matchers)
+        paths = reach_paths if paths is None else paths
+        fields = reach_fields if fields is None else fields
+    fields_meet = fields is None or scope.fields is None or bool(set(fields) & scope.fields)
+    return _overlap(paths, scope) and fields_meet
+
+
+def matcher_reach(
+    session: Session, matchers: Sequence[str]
+) -> tuple[list[str] | None, list[str] | None]:
+    """Region paths and fields that equality matchers on `site`, `region` and `field` confine
+    a silence to (None: not confined)."""
+    paths: list[str] | None = None
+    fields: list[str] | None = None
+    for text in matchers:
+        try:
+            m = parse_matcher(text)
+        except ValueError:
+            continue
+        if m.op != "=":
+            continue
+        if m.name == "field":
+            fields = [m.value]
+        elif m.name == "site":
+            found = session.execute(
+                select(Region.path, Site.field_code).join(Site.region).where(Site.code == m.value)
+            ).first()
+            paths, fields = ([found[0]], [found[1]]) if found else ([], [])
+        elif m.name == "region":
+            path = session.scalar(select(Region.path).where(Region.code == m.value))
+            paths = [path] if path else []
+    return paths, fields
 
 
 def manageable(silence: Silence, scope: Scope) -> bool:
@@ -148,7 +183,7 @@ def create_silence(
 def get_silence(session: Session, silence_id: int, *, scope: Scope) -> Silence:
     """One silence, if it reaches into the caller's scope."""
     silence = session.get(Silence, silence_id) if could_be_id(silence_id) else None
-    if silence is None or not visible(silence, scope):
+    if silence is None or not visible(silence, scope, session):
         raise NotFound(f"silence {silence_id} not found", details={"silence": silence_id})
     return silence
 
@@ -170,7 +205,7 @@ def list_silences(
         query = query.where(Silence.starts_at > now)
     elif state is SilenceState.EXPIRED:
         query = query.where(Silence.ends_at <= now)
-    rows = [s for s in session.scalars(query) if visible(s, scope)]
+    rows = [s for s in session.scalars(query) if visible(s, scope, session)]
     return rows[offset : offset + limit], len(rows)
 
 
