@@ -141,26 +141,11 @@ def test_warm_up_from_stored_history_then_live_readings(sessions, tmp_path: Path
 
 
 def test_a_rule_taken_out_of_the_file_ends_the_warnings_it_left_open(sessions, tmp_path: Path):
-    load_catalogue(sessions)
-    ch4 = _ids(sessions)["mine-honggu-1/ch4"]
-    got: list = []
-    rules_file = tmp_path / "rules.yaml"
-    rules_file.write_text(RULES, encoding="utf-8")
-    job = DetectionJob(sessions, rules_file, lambda sigs, now: got.extend(sigs), start=T0)
-
-    class Batch:
-        def arrays(self):
-            t = int((T0 + timedelta(minutes=1)).timestamp() * 1000)
-            return (np.array([ch4]), np.array([t]), np.array([2.0]))
-
-    job.on_readings(Batch())
-    job(T0 + timedelta(minutes=1))
+    job, got, rules_file = _job_firing_on_the_mine(sessions, tmp_path, RULES)
     assert [(s.rule, s.state.value) for s in got] == [("ch4", "firing")]
     subject = got[0].fingerprint
     got.clear()
-    rules_file.write_text(RULES.replace("ch4", "gone", 1), encoding="utf-8")
-    os.utime(rules_file, (1, 1))  # a new modification time, whatever the clock's resolution
-    job(T0 + timedelta(minutes=2))
+    _reload(job, rules_file, RULES.replace("ch4", "gone", 1), 2)
     assert [(s.rule, s.fingerprint, s.state.value) for s in got] == [("ch4", subject, "resolved")]
     assert got[0].explanation["cause"] == "rule_removed"
     assert got[0].at == T0 + timedelta(minutes=2)
