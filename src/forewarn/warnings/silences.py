@@ -42,15 +42,15 @@ def _overlap(paths: Sequence[str] | None, scope: Scope) -> bool:
     return any(a.startswith(b) or b.startswith(a) for a in paths for b in scope.region_paths)
 
 
-def visible(silence: Silence, scope: Scope, session: Session | None = None) -> bool:
+def visible(session: Session, silence: Silence, scope: Scope) -> bool:
     """Whether the silence reaches into `scope` (it may mute warnings the caller sees).
 
-    A silence of an unrestricted creator keeps no region or field; with `session`, its matchers
-    on `site`, `region` and `field` (equality) say where it reaches instead, so that, say, an
+    A silence of an unrestricted creator keeps no region or field; its matchers on `site`,
+    `region` and `field` (equality) say where it reaches instead, so that, say, an
     administrator's silence of one clinic's outbreak is not shown to every department.
     """
     paths, fields = silence.region_paths, silence.fields
-    if session is not None and not scope.unrestricted and (paths is None or fields is None):
+    if not scope.unrestricted and (paths is None or fields is None):
         reach_paths, reach_fields = matcher_reach(session, silence.matchers)
         paths = reach_paths if paths is None else paths
         fields = reach_fields if fields is None else fields
@@ -183,7 +183,7 @@ def create_silence(
 def get_silence(session: Session, silence_id: int, *, scope: Scope) -> Silence:
     """One silence, if it reaches into the caller's scope."""
     silence = session.get(Silence, silence_id) if could_be_id(silence_id) else None
-    if silence is None or not visible(silence, scope, session):
+    if silence is None or not visible(session, silence, scope):
         raise NotFound(f"silence {silence_id} not found", details={"silence": silence_id})
     return silence
 
@@ -205,7 +205,7 @@ def list_silences(
         query = query.where(Silence.starts_at > now)
     elif state is SilenceState.EXPIRED:
         query = query.where(Silence.ends_at <= now)
-    rows = [s for s in session.scalars(query) if visible(s, scope, session)]
+    rows = [s for s in session.scalars(query) if visible(session, s, scope)]
     return rows[offset : offset + limit], len(rows)
 
 

@@ -127,7 +127,7 @@ def _placed(
     out: list[float] = list(hist)
     positions = np.empty(x.size, dtype=np.int64)
     for j in range(x.size):
-        periods = round((t[j] - prev) / interval) if not np.isnan(prev) and interval > 0 else 1
+        periods = _periods(t[j], prev, interval)
         if periods <= 0 and out:
             out[-1] = float(x[j])
         else:
@@ -136,6 +136,12 @@ def _placed(
             prev = t[j]
         positions[j] = len(out) - 1
     return np.array(out), positions, float(prev)
+
+
+def _periods(t: float, prev: float, interval: float) -> int:
+    """Periods from the previous count's time `prev` to `t` (1 when there is no previous one);
+    0 or less: a revised report of the same period."""
+    return round((t - prev) / interval) if not np.isnan(prev) and interval > 0 else 1
 
 
 def _measure(kind: str, x: NDArray[np.float64], res: Any) -> NDArray[np.float64]:
@@ -168,7 +174,9 @@ def step(
     order = np.argsort(rows, kind="stable")
     bounds = np.flatnonzero(np.diff(rows[order])) + 1
     for group in np.split(order, bounds):
-        r = int(rows[group[0]]) if group.size else 0
+        if group.size == 0:
+            continue
+        r = int(rows[group[0]])
         start = 0
         while start < group.size:
             end = _segment_end(state, r, t_s[group], start)
@@ -180,7 +188,7 @@ def _segment_end(state: NDArray[np.float64], r: int, t: NDArray[np.float64], sta
     """The index of the first revised report after `start` (or the end): where a call stops."""
     interval, prev = state[r, INTERVAL], state[r, T_PREV]
     for j in range(start, t.size):
-        periods = round((t[j] - prev) / interval) if not np.isnan(prev) and interval > 0 else 1
+        periods = _periods(t[j], prev, interval)
         if periods <= 0 and j > start:
             return j
         if periods > 0:
